@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace eddy::commands {
+
+// What the engine knows of one connection. server/ creates it, keeps the transport figures
+// (buffers, last interaction) up to date, and supplies the two callbacks the engine may need to
+// reach the socket outside of a reply: closing it (CLIENT KILL) and sending bytes that are not the
+// reply of the command being executed (a blocked command's late reply).
+struct Client {
+  uint64_t id = 0;
+  std::string addr;   // "127.0.0.1:53412"
+  std::string laddr;  // "127.0.0.1:6379"
+  int fd = -1;
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  size_t query_buffer_bytes = 0;
+  size_t output_buffer_bytes = 0;
+
+  // Per-session state, changed by commands.
+  int resp = 2;
+  int db = 0;
+  std::string name;
+  std::string lib_name;
+  std::string lib_ver;
+  bool authenticated = true;
+  bool close_after_reply = false;  // QUIT, CLIENT KILL of oneself
+  std::string last_command = "NULL";
+
+  // MULTI/EXEC: queued commands with owned arguments.
+  bool in_multi = false;
+  bool multi_error = false;  // a queued command was refused: EXEC answers EXECABORT
+  std::vector<std::vector<std::string>> multi_queue;
+  // WATCH: set when a watched key is touched; EXEC then answers a null array.
+  bool watch_dirty = false;
+  std::vector<std::pair<int, std::string>> watched_keys;
+
+  std::function<void()> kill;
+  std::function<void(std::string_view)> send_async;
+};
+
+}  // namespace eddy::commands

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace eddy::commands {
+
+// The registry of configuration directives: what redis.conf, the command line, CONFIG GET/SET and
+// CONFIG REWRITE all read and write. Every directive has Redis's name (and old aliases), a kind
+// that decides how a value is parsed and printed, a default, and whether CONFIG SET may change it.
+class Config {
+ public:
+  enum class Kind { kBool, kInt, kMemory, kString, kEnum, kList };
+
+  struct Directive {
+    std::string name;
+    std::vector<std::string> aliases = {};
+    Kind kind = Kind::kString;
+    std::string value = {};  // canonical text, as CONFIG GET prints it
+    bool mutable_at_runtime = true;
+    std::vector<std::string> choices = {};  // for kEnum
+    int64_t min = INT64_MIN;           // for kInt and kMemory
+    int64_t max = INT64_MAX;
+    // Runs after a value is accepted, so the owner (server, engine) can apply it at once.
+    std::function<void(const Directive&)> on_change = {};
+  };
+
+  Config();
+
+  // Sets a directive from its text (file, command line or CONFIG SET). Returns an error message
+  // without the "ERR " prefix, or nothing on success. `at_runtime` refuses immutable directives.
+  std::optional<std::string> set(std::string_view name, std::string_view value, bool at_runtime);
+
+  const Directive* find(std::string_view name) const;
+  Directive* find(std::string_view name);
+  // Every directive whose name (not alias) matches the glob pattern, in registry order.
+  std::vector<const Directive*> match(std::string_view pattern) const;
+  const std::vector<Directive>& all() const { return directives_; }
+
+  int64_t integer(std::string_view name) const;  // kInt, kMemory and kBool (0/1)
+  bool flag(std::string_view name) const;
+  const std::string& text(std::string_view name) const;
+
+  void on_change(std::string_view name, std::function<void(const Directive&)> fn);
+
+  // The file read at start, for CONFIG REWRITE and INFO's config_file.
+  std::string config_file;
+
+ private:
+  void add(Directive d);
+  std::vector<Directive> directives_;
+};
+
+// "1gb", "100mb", "4k" → bytes, as Redis's memtoull. Nothing on a bad number.
+std::optional<int64_t> parse_memory(std::string_view text);
+
+}  // namespace eddy::commands

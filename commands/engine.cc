@@ -1,0 +1,198 @@
+#include "commands/engine.h"
+
+#include <algorithm>
+#include <random>
+
+#include "commands/engine_state.h"
+#include "commands/errors.h"
+
+namespace eddy::commands {
+namespace {
+
+uint64_t random_replica_id() {
+  std::random_device rd;
+  uint64_t id = 0;
+  while (id == 0) id = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  return id;
+}
+
+bool arity_ok(int arity, size_t argc) {
+  return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+}
+
+}  // namespace
+
+EngineState::EngineState(Engine& e, Config& cfg, crdt::Clock& clk)
+    : engine(e),
+      config(cfg),
+      clock(clk),
+      replica(clk, crdt::ReplicaOptions{random_replica_id(),
+                                        static_cast<int>(cfg.integer("databases")), false}) {
+  stats.start_time_us = clock.now_us();
+  stats.last_reset_us = stats.start_time_us;
+  replica.on_key_changed = [this](int db, std::string_view key) { touch_key(db, key); };
+  replica.on_db_changed = [this](int db) { touch_db(db); };
+}
+
+void EngineState::watch(Client& client, int db, std::string_view key) {
+  for (const auto& [wdb, wkey] : client.watched_keys)
+    if (wdb == db && wkey == key) return;
+  client.watched_keys.emplace_back(db, std::string(key));
+  watchers[{db, std::string(key)}].push_back(&client);
+}
+
+void EngineState::unwatch_all(Client& client) {
+  for (const auto& wk : client.watched_keys) {
+    auto it = watchers.find(wk);
+    if (it == watchers.end()) continue;
+    std::erase(it->second, &client);
+    if (it->second.empty()) watchers.erase(it);
+  }
+  client.watched_keys.clear();
+  client.watch_dirty = false;
+}
+
+void EngineState::touch_key(int db, std::string_view key) {
+  if (watchers.empty()) return;
+  auto it = watchers.find(std::pair<int, std::string_view>(db, key));
+  if (it == watchers.end()) return;
+  for (Client* c : it->second) c->watch_dirty = true;
+}
+
+void EngineState::touch_db(int db) {
+  for (auto& [wk, clients] : watchers)
+    if (db < 0 || wk.first == db)
+      for (Client* c : clients) c->watch_dirty = true;
+}
+
+void EngineState::count_error(std::string_view code) {
+  ++stats.total_error_replies;
+  auto it = stats.error_codes.find(std::string(code));
+  if (it == stats.error_codes.end())
+    stats.error_codes.emplace(std::string(code), 1);
+  else
+    ++it->second;
+}
+
+crdt::KeyState* Context::lookup_read(std::string_view key) {
+  crdt::KeyState* found = replica().find(db(), key);
+  if (found)
+    ++state.stats.keyspace_hits;
+  else
+    ++state.stats.keyspace_misses;
+  return found;
+}
+
+void EngineState::call(const CommandSpec& spec, Client& client,
+                       std::span<const std::string_view> argv, ReplyBuilder& reply) {
+  CommandStats& cs = table.stats(spec);
+  size_t errors_before = reply.errors_written();
+  uint64_t nested_before = nested_errors_;
+  int64_t start = clock.now_us();
+  Context ctx(*this, client, reply, argv);
+  ++call_depth_;
+  spec.handler(ctx);
+  --call_depth_;
+  int64_t elapsed = clock.now_us() - start;
+  ++cs.calls;
+  cs.usec += static_cast<uint64_t>(std::max<int64_t>(elapsed, 0));
+  ++stats.total_commands_processed;
+  // Errors of the commands an EXEC ran are counted by their own calls, not again by EXEC's.
+  size_t own_errors = reply.errors_written() - errors_before - (nested_errors_ - nested_before);
+  if (own_errors > 0) {
+    ++cs.failed_calls;
+    count_error(reply.last_error_code());
+  }
+  if (call_depth_ > 0) nested_errors_ += reply.errors_written() - errors_before;
+  client.last_command = spec.name;
+}
+
+void EngineState::reject(Client& client, ReplyBuilder& reply, std::string_view text,
+                         const CommandSpec* spec) {
+  reply.error(text);
+  count_error(reply.last_error_code());
+  if (spec) ++table.stats(*spec).rejected_calls;
+  // A command refused while queueing makes the whole transaction fail at EXEC.
+  if (client.in_multi) client.multi_error = true;
+}
+
+void EngineState::dispatch(Client& client, std::span<const std::string_view> argv,
+                           ReplyBuilder& reply) {
+  replica.refresh_time();
+  const CommandSpec* spec = table.find(argv[0]);
+  if (!spec) {
+    std::string args;
+    for (size_t i = 1; i < argv.size() && args.size() < 128; ++i) {
+      size_t room = 128 - args.size();
+      args += "'" + std::string(argv[i].substr(0, room)) + "' ";
+    }
+    reject(client, reply,
+           "unknown command '" + std::string(argv[0].substr(0, 128)) +
+               "', with args beginning with: " + args,
+           nullptr);
+    return;
+  }
+  if (table.has_subcommands(*spec)) {
+    if (argv.size() < 2) {
+      reject(client, reply,
+             "wrong number of arguments for '" + std::string(spec->name) + "' command", spec);
+      return;
+    }
+    const CommandSpec* sub = table.find_subcommand(*spec, argv[1]);
+    if (!sub) {
+      std::string upper(argv[0]);
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      reject(client, reply,
+             "unknown subcommand '" + std::string(argv[1].substr(0, 128)) + "'. Try " + upper +
+                 " HELP.",
+             spec);
+      return;
+    }
+    spec = sub;
+  }
+  if (!arity_ok(spec->arity, argv.size())) {
+    reject(client, reply,
+           "wrong number of arguments for '" + std::string(spec->name) + "' command", spec);
+    return;
+  }
+  if (client.in_multi && !(spec->flags & kMultiControl)) {
+    client.multi_queue.emplace_back(argv.begin(), argv.end());
+    reply.simple("QUEUED");
+    return;
+  }
+  call(*spec, client, argv, reply);
+}
+
+Engine::Engine(Config& config, crdt::Clock& clock)
+    : state_(std::make_unique<EngineState>(*this, config, clock)) {}
+
+Engine::~Engine() = default;
+
+void Engine::connect(Client& client) {
+  client.id = state_->next_client_id++;
+  state_->clients.emplace(client.id, &client);
+}
+
+void Engine::disconnect(Client& client) {
+  state_->unwatch_all(client);
+  state_->clients.erase(client.id);
+}
+
+size_t Engine::client_count() const { return state_->clients.size(); }
+
+void Engine::execute(Client& client, std::span<const std::string_view> argv,
+                     ReplyBuilder& reply) {
+  if (argv.empty()) return;
+  state_->dispatch(client, argv, reply);
+}
+
+void Engine::cron() {
+  // Redis's slow cycle budget: 25% of a 100 ms tick.
+  state_->replica.active_expire_cycle(25'000);
+}
+
+Engine::NetStats& Engine::net_stats() { return state_->net; }
+
+EngineState& Engine::state() { return *state_; }
+
+}  // namespace eddy::commands

@@ -1,0 +1,7 @@
+#include "commands/command_table.h"
+
+namespace eddy::commands {
+
+std::span<const CommandSpec> string_commands() { return {}; }
+
+}  // namespace eddy::commands

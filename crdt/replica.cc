@@ -1,0 +1,233 @@
+#include "crdt/replica.h"
+
+#include <type_traits>
+
+namespace eddy::crdt {
+
+Replica::Replica(const Clock& clock, ReplicaOptions options)
+    : clock_(clock),
+      options_(options),
+      node_(NodeRegistry::intern(options.replica_id)),
+      hlc_(clock),
+      dbs_(static_cast<size_t>(options.databases)),
+      rng_(options.replica_id ^ static_cast<uint64_t>(clock.now_us())) {
+  refresh_time();
+}
+
+bool Replica::is_expired(const KeyState& state) const {
+  auto at = state.expire_at();
+  return at && *at < now_ms_;
+}
+
+const KeyState* Replica::peek(int db, std::string_view key) const {
+  return dbs_[db].keys.find(key);
+}
+
+KeyState* Replica::find(int db, std::string_view key) {
+  KeyState* state = dbs_[db].keys.find(key);
+  if (!state || !is_expired(*state)) return state;
+  if (state->expiry_author().node == node_) delete_expired(db, key);
+  return nullptr;
+}
+
+KeyState* Replica::find_for_write(int db, std::string_view key) {
+  KeyState* state = dbs_[db].keys.find(key);
+  if (!state || !is_expired(*state)) return state;
+  delete_expired(db, key);
+  return nullptr;
+}
+
+void Replica::delete_expired(int db, std::string_view key) {
+  ++expired_keys_;
+  write(op::RemoveKey{db, std::string(key), {}});
+}
+
+void Replica::begin_unit() {
+  if (unit_depth_++ == 0) pending_ = Unit{};
+}
+
+void Replica::commit_unit() {
+  if (--unit_depth_ > 0) return;
+  if (pending_.effects.empty()) return;
+  pending_.seq = ++seq_;
+  pending_.origin = node_;
+  if (sink_) sink_->append(pending_);
+  pending_.effects.clear();
+}
+
+const KeyState* Replica::peek_any(int db, std::string_view key) const {
+  const KeyState* state = dbs_[db].keys.find(key);
+  return state ? state : dbs_[db].ghosts.find(key);
+}
+
+// Fills in what this replica has observed of the key the op writes: the context that lets the
+// op remove exactly what its writer saw, and, for counters, the writer's new lane total.
+void Replica::fill_context(Op& op) {
+  std::visit(
+      [&](auto& o) {
+        using T = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<T, op::SetString> || std::is_same_v<T, op::RemoveKey>) {
+          const KeyState* state = peek_any(o.db, o.key);
+          o.seen = state ? state->observe() : Observed{};
+        } else if constexpr (std::is_same_v<T, op::SetExpiry>) {
+          const KeyState* state = peek_any(o.db, o.key);
+          o.seen = state ? state->context() : VersionVector{};
+        } else if constexpr (std::is_same_v<T, op::CounterAdd>) {
+          const KeyState* state = dbs_[o.db].keys.find(o.key);
+          const CounterLane* lane = state ? state->lane(node_) : nullptr;
+          auto total = (lane ? lane->total : Decimal{}).add(o.delta);
+          o.total = total ? *total : o.delta;
+          o.previous = lane ? lane->dot : Stamp{};
+        } else if constexpr (std::is_same_v<T, op::Flush>) {
+          o.seen = vv_;
+          for (int db = 0; db < options_.databases; ++db) {
+            if (o.db >= 0 && db != o.db) continue;
+            dbs_[db].keys.for_each([&](std::string_view key, KeyState& s) {
+              if (s.has_counter()) o.counters.push_back({db, std::string(key), s.observe().floors});
+            });
+          }
+        }
+      },
+      op);
+}
+
+void Replica::write(Op op) {
+  begin_unit();
+  fill_context(op);
+  Stamp stamp{hlc_.next(), node_};
+  apply(stamp, op);
+  pending_.effects.push_back(Effect{stamp, std::move(op)});
+  commit_unit();
+}
+
+void Replica::apply_remote(const Unit& unit) {
+  for (const Effect& effect : unit.effects) {
+    hlc_.observe(effect.stamp.hlc);
+    apply(effect.stamp, effect.op);
+  }
+}
+
+void Replica::refresh_expiry_index(int db, std::string_view key, const KeyState* state) {
+  auto at = state ? state->expire_at() : std::nullopt;
+  if (at)
+    *dbs_[db].expires.try_emplace(key).first = *at;
+  else
+    dbs_[db].expires.erase(key);
+}
+
+void Replica::apply_to_key(int db, std::string_view key,
+                           const std::function<void(KeyState&)>& fn, bool create) {
+  Database& d = dbs_[db];
+  KeyState* state = d.keys.find(key);
+  if (!state) {
+    KeyState* ghost = d.ghosts.find(key);
+    if (!ghost && !create) return;
+    state = d.keys.try_emplace(key).first;
+    if (ghost) {
+      *state = std::move(*ghost);
+      d.ghosts.erase(key);
+    }
+  }
+  fn(*state);
+  if (state->alive()) {
+    refresh_expiry_index(db, key, state);
+  } else {
+    if (state->has_entries()) *d.ghosts.try_emplace(key).first = std::move(*state);
+    d.keys.erase(key);
+    d.expires.erase(key);
+  }
+  if (on_key_changed) on_key_changed(db, key);
+}
+
+void Replica::apply(const Stamp& stamp, const Op& op) {
+  vv_.add(stamp);
+  std::visit(
+      [&](const auto& o) {
+        using T = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<T, op::SetString>) {
+          apply_to_key(
+              o.db, o.key,
+              [&](KeyState& s) { s.apply(stamp, o, options_.compress_values); }, true);
+        } else if constexpr (std::is_same_v<T, op::CounterAdd>) {
+          apply_to_key(o.db, o.key, [&](KeyState& s) { s.apply(stamp, o); }, true);
+        } else if constexpr (std::is_same_v<T, op::SetExpiry>) {
+          apply_to_key(o.db, o.key, [&](KeyState& s) { s.apply(stamp, o); }, true);
+        } else if constexpr (std::is_same_v<T, op::RemoveKey>) {
+          apply_to_key(o.db, o.key, [&](KeyState& s) { s.apply_remove(o.seen); }, false);
+        } else if constexpr (std::is_same_v<T, op::Flush>) {
+          for (int db = 0; db < options_.databases; ++db) {
+            if (o.db >= 0 && db != o.db) continue;
+            Database& d = dbs_[db];
+            for (const op::KeyFloors& kf : o.counters)
+              if (kf.db == db)
+                if (KeyState* s = d.keys.find(kf.key)) s->apply_remove(Observed{{}, kf.floors});
+            std::vector<std::string> dead;
+            d.keys.for_each([&](std::string_view key, KeyState& s) {
+              s.apply_remove_all_covered(o.seen);
+              if (s.alive())
+                refresh_expiry_index(db, key, &s);
+              else
+                dead.emplace_back(key);
+            });
+            for (const std::string& key : dead) {
+              KeyState* s = d.keys.find(key);
+              if (s->has_entries()) *d.ghosts.try_emplace(key).first = std::move(*s);
+              d.keys.erase(key);
+              d.expires.erase(key);
+            }
+            dead.clear();
+            d.ghosts.for_each([&](std::string_view key, KeyState& s) {
+              s.apply_remove_all_covered(o.seen);
+              if (!s.has_entries()) dead.emplace_back(key);
+            });
+            for (const std::string& key : dead) d.ghosts.erase(key);
+          }
+          if (on_db_changed) on_db_changed(o.db);
+        } else if constexpr (std::is_same_v<T, op::SwapDb>) {
+          dbs_[o.a].keys.swap(dbs_[o.b].keys);
+          dbs_[o.a].expires.swap(dbs_[o.b].expires);
+          dbs_[o.a].ghosts.swap(dbs_[o.b].ghosts);
+          if (on_db_changed) {
+            on_db_changed(o.a);
+            on_db_changed(o.b);
+          }
+        }
+      },
+      op);
+}
+
+size_t Replica::active_expire_cycle(int64_t budget_us) {
+  // Redis's shape: per database, sample 20 keys with a TTL, delete the expired ones, and go on
+  // while more than a quarter of the sample was expired and time remains.
+  constexpr size_t kSample = 20;
+  const int64_t deadline = clock_.now_us() + budget_us;
+  refresh_time();
+  size_t deleted = 0;
+  std::vector<std::string> expired;
+  for (int db = 0; db < options_.databases; ++db) {
+    Database& d = dbs_[db];
+    while (d.expires.size() > 0) {
+      expired.clear();
+      size_t sampled = 0;
+      d.expires.sample(kSample, rng_, [&](std::string_view key, int64_t& at) {
+        ++sampled;
+        if (at < now_ms_) expired.emplace_back(key);
+      });
+      // Keys whose expiry another replica authored stay (hidden) until its delete arrives; they
+      // do not count towards going on.
+      size_t deleted_now = 0;
+      for (const std::string& key : expired) {
+        const KeyState* state = d.keys.find(key);
+        if (state && state->expiry_author().node == node_ && is_expired(*state)) {
+          delete_expired(db, key);
+          ++deleted_now;
+        }
+      }
+      deleted += deleted_now;
+      if (sampled == 0 || deleted_now * 4 <= sampled || clock_.now_us() > deadline) break;
+    }
+  }
+  return deleted;
+}
+
+}  // namespace eddy::crdt

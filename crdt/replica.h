@@ -1,0 +1,126 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string_view>
+#include <vector>
+
+#include "compact/key_table.h"
+#include "crdt/clock.h"
+#include "crdt/effect.h"
+#include "crdt/hlc.h"
+#include "crdt/key_state.h"
+#include "crdt/version_vector.h"
+
+namespace eddy::crdt {
+
+// Where applied local units go: the journal (sync/) implements it. The replica hands over each
+// unit after applying it, in seq order.
+class EffectSink {
+ public:
+  virtual ~EffectSink() = default;
+  virtual void append(const Unit& unit) = 0;
+};
+
+struct ReplicaOptions {
+  uint64_t replica_id = 0;
+  int databases = 16;
+  bool compress_values = false;
+};
+
+// The keyspace of one replica and the only way to change it. Commands never mutate a KeyState:
+// they build an Op, and apply_local stamps it with the HLC, fills in what the writer observed of
+// the key (the context that makes it an observed-remove), applies it and hands it to the journal.
+// apply_remote runs the same apply code for effects from other replicas.
+class Replica {
+ public:
+  using Table = compact::KeyTable<KeyState>;
+
+  Replica(const Clock& clock, ReplicaOptions options);
+
+  void set_sink(EffectSink* sink) { sink_ = sink; }
+  NodeIndex node() const { return node_; }
+  uint64_t replica_id() const { return options_.replica_id; }
+  int databases() const { return options_.databases; }
+  void set_compress_values(bool on) { options_.compress_values = on; }
+
+  // The time commands see: fixed for the duration of one command (and of one MULTI/EXEC), as
+  // Redis does, so that a key cannot expire halfway through a command.
+  void refresh_time() { now_ms_ = clock_.now_ms(); }
+  int64_t now_ms() const { return now_ms_; }
+  const Clock& clock() const { return clock_; }
+
+  // Lookups with lazy expiry. A read hides an expired key and deletes it only if this replica
+  // authored the winning expiry (others will receive that delete); a write deletes it first.
+  KeyState* find(int db, std::string_view key);
+  KeyState* find_for_write(int db, std::string_view key);
+  // No expiry check, no side effect (DEBUG, dumps, tests).
+  const KeyState* peek(int db, std::string_view key) const;
+  // The key's state, visible or not (a key whose values are gone but whose concurrent expiry
+  // entries remain); what contexts are taken from, and what replicas compare to prove convergence.
+  const KeyState* peek_any(int db, std::string_view key) const;
+  bool is_expired(const KeyState& state) const;
+
+  // Local writes. Ops between begin_unit and commit_unit form one journal unit (a command with
+  // several effects, or MULTI/EXEC); a write outside a unit is a unit of its own.
+  void begin_unit();
+  void commit_unit();
+  void write(Op op);
+  void apply_remote(const Unit& unit);
+
+  Table& table(int db) { return dbs_[db].keys; }
+  const Table& table(int db) const { return dbs_[db].keys; }
+  size_t size(int db) const { return dbs_[db].keys.size(); }
+  size_t expires_size(int db) const { return dbs_[db].expires.size(); }
+
+  // Active expiry: samples keys with a TTL as Redis's activeExpireCycle does, within a time
+  // budget; returns how many keys it deleted.
+  size_t active_expire_cycle(int64_t budget_us);
+  std::mt19937_64& rng() { return rng_; }
+
+  uint64_t expired_keys() const { return expired_keys_; }
+  void reset_stats() { expired_keys_ = 0; }
+  const VersionVector& version_vector() const { return vv_; }
+  uint64_t seq() const { return seq_; }
+  uint64_t hlc() const { return hlc_.last(); }
+
+  // Hooks for the engine: WATCH invalidation and blocked-client wake-ups.
+  std::function<void(int db, std::string_view key)> on_key_changed;
+  std::function<void(int db)> on_db_changed;  // FLUSH*, SWAPDB: -1 means every database
+
+ private:
+  struct Database {
+    Table keys;
+    compact::KeyTable<int64_t> expires;  // keys with a TTL → resolved expiry, for sampling
+    // Invisible keys: no value left, only expiry entries written concurrently with their removal
+    // (KeyState::has_entries). Kept so that every delivery order ends in the same state; the next
+    // local write of the key observes and removes them.
+    Table ghosts;
+  };
+
+
+  void apply(const Stamp& stamp, const Op& op);
+  void apply_to_key(int db, std::string_view key, const std::function<void(KeyState&)>& fn,
+                    bool create);
+  void refresh_expiry_index(int db, std::string_view key, const KeyState* state);
+  void fill_context(Op& op);
+  void delete_expired(int db, std::string_view key);
+
+  const Clock& clock_;
+  ReplicaOptions options_;
+  NodeIndex node_;
+  HybridClock hlc_;
+  int64_t now_ms_ = 0;
+  std::vector<Database> dbs_;
+  VersionVector vv_;
+  uint64_t seq_ = 0;
+  EffectSink* sink_ = nullptr;
+  int unit_depth_ = 0;
+  Unit pending_;
+  uint64_t expired_keys_ = 0;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace eddy::crdt

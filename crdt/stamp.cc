@@ -1,0 +1,36 @@
+#include "crdt/stamp.h"
+
+#include <unordered_map>
+
+namespace eddy::crdt {
+namespace {
+
+// Process-wide: every replica in a process (the simulator runs several) shares the same
+// interning, so stamps can be compared and moved between them without translation.
+struct Interning {
+  std::vector<uint64_t> ids{0};
+  std::unordered_map<uint64_t, NodeIndex> index;
+};
+
+Interning& interning() {
+  static Interning table;
+  return table;
+}
+
+}  // namespace
+
+NodeIndex NodeRegistry::intern(uint64_t replica_id) {
+  Interning& t = interning();
+  auto [it, inserted] = t.index.try_emplace(replica_id, static_cast<NodeIndex>(t.ids.size()));
+  if (inserted) t.ids.push_back(replica_id);
+  return it->second;
+}
+
+uint64_t NodeRegistry::id(NodeIndex index) {
+  const Interning& t = interning();
+  return index < t.ids.size() ? t.ids[index] : 0;
+}
+
+size_t NodeRegistry::size() { return interning().ids.size() - 1; }
+
+}  // namespace eddy::crdt

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs what is missing (Debian 12, as root), builds eddy and starts it on its embedded
+# defaults: an edge with no hub, on port 6379, with its data in ./data.
+set -euo pipefail
+cd "$(dirname "$0")"
+source ./deps.sh
+install_missing "${BUILD_PACKAGES[@]}"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DEDDY_BUILD_TESTS=OFF -DEDDY_BUILD_BENCH=OFF >/dev/null
+cmake --build build --target eddy
+exec ./build/server/eddy "$@"

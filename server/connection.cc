@@ -1,0 +1,146 @@
+#include "server/connection.h"
+
+#include <chrono>
+
+#include "commands/reply.h"
+#include "compact/log.h"
+#include "server/server.h"
+
+namespace eddy::server {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+constexpr size_t kReadChunk = 16 * 1024;
+
+int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string endpoint_text(const tcp::endpoint& ep) {
+  auto addr = ep.address();
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+    addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+  return addr.to_string() + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+Connection::Connection(Server& server, tcp::socket socket)
+    : server_(server), socket_(std::move(socket)) {}
+
+Connection::~Connection() = default;
+
+void Connection::start() {
+  boost::system::error_code ec;
+  socket_.set_option(tcp::no_delay(true), ec);
+  auto remote = socket_.remote_endpoint(ec);
+  if (!ec) client_.addr = endpoint_text(remote);
+  auto local = socket_.local_endpoint(ec);
+  if (!ec) client_.laddr = endpoint_text(local);
+  client_.fd = static_cast<int>(socket_.native_handle());
+  client_.created_ms = client_.last_interaction_ms = wall_ms();
+  std::weak_ptr<Connection> weak = shared_from_this();
+  client_.kill = [weak] {
+    if (auto self = weak.lock()) {
+      // Killed by another client's command: close once the current batch is done.
+      asio::post(self->socket_.get_executor(), [self] { self->close(); });
+    }
+  };
+  client_.send_async = [weak](std::string_view bytes) {
+    if (auto self = weak.lock()) {
+      self->out_.append(bytes);
+      self->flush();
+    }
+  };
+  server_.add(this);
+  server_.engine().connect(client_);
+  server_.engine().net_stats().connections_received++;
+  read();
+}
+
+void Connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  server_.engine().disconnect(client_);
+  server_.remove(this);
+  boost::system::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+}
+
+void Connection::read() {
+  if (closed_ || reading_ || client_.close_after_reply) return;
+  reading_ = true;
+  char* dst = parser_.prepare(kReadChunk);
+  size_t room = kReadChunk;
+  socket_.async_read_some(asio::buffer(dst, room),
+                          [self = shared_from_this()](const boost::system::error_code& ec,
+                                                      size_t n) { self->on_read(ec, n); });
+}
+
+void Connection::on_read(const boost::system::error_code& ec, size_t n) {
+  reading_ = false;
+  if (closed_) return;
+  if (ec) return close();  // EOF, reset, or operation_aborted: a normal stop
+  parser_.commit(n);
+  server_.engine().net_stats().net_input_bytes += n;
+  client_.last_interaction_ms = wall_ms();
+  process();
+  if (closed_) return;
+  flush();
+  if (client_.close_after_reply && !write_in_flight_) return close();
+  read();
+}
+
+void Connection::process() {
+  commands::Config& config = server_.config();
+  RespParser::Limits limits;
+  limits.max_bulk = config.integer("proto-max-bulk-len");
+  parser_.set_limits(limits);
+  while (!client_.close_after_reply) {
+    commands::ReplyBuilder reply(out_, client_.resp);
+    RespParser::Status status = parser_.next(argv_);
+    if (status == RespParser::Status::kNeedMore) break;
+    if (status == RespParser::Status::kError) {
+      compact::log(compact::LogLevel::kVerbose,
+                   "Protocol error (" + parser_.error() + ") from client: addr=" + client_.addr);
+      reply.error(parser_.error());
+      client_.close_after_reply = true;
+      break;
+    }
+    server_.engine().execute(client_, argv_, reply);
+  }
+  client_.query_buffer_bytes = parser_.pending();
+  client_.output_buffer_bytes = out_.size();
+  if (static_cast<int64_t>(parser_.pending()) > config.integer("client-query-buffer-limit")) {
+    compact::log(compact::LogLevel::kWarning,
+                 "Closing client that reached max query buffer length: addr=" + client_.addr);
+    close();
+  }
+}
+
+void Connection::flush() {
+  if (closed_ || write_in_flight_ || out_.empty()) return;
+  write_in_flight_ = true;
+  writing_.swap(out_);
+  out_.clear();
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+                      self->on_written(ec, n);
+                    });
+}
+
+void Connection::on_written(const boost::system::error_code& ec, size_t n) {
+  write_in_flight_ = false;
+  if (closed_) return;
+  if (ec) return close();
+  server_.engine().net_stats().net_output_bytes += n;
+  writing_.clear();
+  if (!out_.empty()) return flush();
+  if (client_.close_after_reply) return close();
+}
+
+}  // namespace eddy::server

@@ -1,0 +1,51 @@
+#pragma once
+
+// Boost 1.74's asio needs <utility> before it with GCC 12 (std::exchange).
+#include <utility>
+
+#include <boost/asio.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commands/client.h"
+#include "server/resp_parser.h"
+
+namespace eddy::server {
+
+class Server;
+
+// One client connection: one read buffer (the parser's), one output buffer filling while at most
+// one write is in flight. Every command of a read batch is executed and all their replies leave
+// in one write, which is what makes pipelining cheap.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Server& server, boost::asio::ip::tcp::socket socket);
+  ~Connection();
+
+  void start();
+  void close();
+  const commands::Client& client() const { return client_; }
+
+ private:
+  void read();
+  void on_read(const boost::system::error_code& ec, size_t n);
+  void process();
+  void flush();
+  void on_written(const boost::system::error_code& ec, size_t n);
+
+  Server& server_;
+  boost::asio::ip::tcp::socket socket_;
+  commands::Client client_;
+  RespParser parser_;
+  std::vector<std::string_view> argv_;
+  std::string out_;      // replies waiting for the next write
+  std::string writing_;  // the write in flight
+  bool write_in_flight_ = false;
+  bool reading_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace eddy::server

@@ -1,0 +1,114 @@
+#include "server/server.h"
+
+#include <chrono>
+#include <sstream>
+
+#include "compact/log.h"
+#include "server/connection.h"
+
+namespace eddy::server {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Server::Server(asio::io_context& io, commands::Config& config, commands::Engine& engine)
+    : io_(io), config_(config), engine_(engine), cron_timer_(io) {}
+
+// `bind` as in redis.conf: addresses separated by spaces, "*" for every IPv4 address, "::*" for
+// every IPv6 one, and a leading '-' for an address that may be unavailable.
+std::string Server::listen() {
+  const int port = static_cast<int>(config_.integer("port"));
+  std::istringstream words(config_.text("bind"));
+  std::string word, errors;
+  while (words >> word) {
+    bool optional = word[0] == '-';
+    if (optional) word.erase(0, 1);
+    std::string host = word == "*" ? "0.0.0.0" : word == "::*" ? "::" : word;
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (ec) {
+      errors += "Invalid bind address '" + word + "'. ";
+      continue;
+    }
+    tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+    auto acceptor = std::make_unique<tcp::acceptor>(io_);
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec && address.is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(511, ec);
+    if (ec) {
+      if (!optional)
+        errors += "Could not create server TCP listening socket " + host + ":" +
+                  std::to_string(port) + ": " + ec.message() + ". ";
+      continue;
+    }
+    accept(*acceptor);
+    acceptors_.push_back(std::move(acceptor));
+  }
+  if (acceptors_.empty() && errors.empty()) errors = "No listening address in 'bind'.";
+  if (!errors.empty() && acceptors_.empty()) return errors;
+  schedule_cron();
+  return "";
+}
+
+void Server::accept(tcp::acceptor& acceptor) {
+  acceptor.async_accept([this, &acceptor](const boost::system::error_code& ec, tcp::socket socket) {
+    if (stopped_) return;
+    if (!ec) {
+      if (static_cast<int64_t>(connections_.size()) >= config_.integer("maxclients")) {
+        static const std::string kRefusal = "-ERR max number of clients reached\r\n";
+        boost::system::error_code ignored;
+        asio::write(socket, asio::buffer(kRefusal), ignored);
+        socket.close(ignored);
+        engine_.net_stats().rejected_connections++;
+      } else {
+        std::make_shared<Connection>(*this, std::move(socket))->start();
+      }
+    }
+    accept(acceptor);
+  });
+}
+
+void Server::schedule_cron() {
+  int64_t hz = std::max<int64_t>(1, std::min<int64_t>(500, config_.integer("hz")));
+  cron_timer_.expires_after(std::chrono::milliseconds(1000 / hz));
+  cron_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    cron();
+    schedule_cron();
+  });
+}
+
+void Server::cron() {
+  engine_.cron();
+  int64_t timeout_s = config_.integer("timeout");
+  if (timeout_s <= 0) return;
+  int64_t now = wall_ms();
+  std::vector<Connection*> idle;
+  for (Connection* c : connections_)
+    if (now - c->client().last_interaction_ms > timeout_s * 1000) idle.push_back(c);
+  for (Connection* c : idle) {
+    compact::log(compact::LogLevel::kVerbose, "Closing idle client");
+    c->close();
+  }
+}
+
+void Server::stop() {
+  stopped_ = true;
+  boost::system::error_code ec;
+  for (auto& a : acceptors_) a->close(ec);
+  cron_timer_.cancel();
+  std::vector<Connection*> all(connections_.begin(), connections_.end());
+  for (Connection* c : all) c->close();
+}
+
+}  // namespace eddy::server

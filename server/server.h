@@ -1,0 +1,50 @@
+#pragma once
+
+// Boost 1.74's asio needs <utility> before it with GCC 12 (std::exchange).
+#include <utility>
+
+#include <boost/asio.hpp>
+
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "commands/config.h"
+#include "commands/engine.h"
+
+namespace eddy::server {
+
+class Connection;
+
+// The network front end: listeners, connections, and the periodic cron. Everything runs on one
+// io_context thread, which is also the thread that executes commands.
+class Server {
+ public:
+  Server(boost::asio::io_context& io, commands::Config& config, commands::Engine& engine);
+
+  // Opens the listeners of `bind` and `port`. Returns an error text if none could be opened.
+  std::string listen();
+  void stop();
+
+  commands::Config& config() { return config_; }
+  commands::Engine& engine() { return engine_; }
+  boost::asio::io_context& io() { return io_; }
+  void add(Connection* c) { connections_.insert(c); }
+  void remove(Connection* c) { connections_.erase(c); }
+
+ private:
+  void accept(boost::asio::ip::tcp::acceptor& acceptor);
+  void schedule_cron();
+  void cron();
+
+  boost::asio::io_context& io_;
+  commands::Config& config_;
+  commands::Engine& engine_;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  boost::asio::steady_timer cron_timer_;
+  std::unordered_set<Connection*> connections_;
+  bool stopped_ = false;
+};
+
+}  // namespace eddy::server

@@ -1,0 +1,412 @@
+// Unit and property tests of the replica model: exact decimals, the HLC, and the key container's
+// CRDT laws. The property tests print their seed; EDDY_CRDT_SEED replays one.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <random>
+
+#include "crdt/decimal.h"
+#include "crdt/hlc.h"
+#include "crdt/key_state.h"
+#include "crdt/replica.h"
+
+namespace eddy::crdt {
+namespace {
+
+TEST(DecimalTest, ParsesRedisFloatSyntax) {
+  EXPECT_EQ(Decimal::parse("10.5")->format(), "10.5");
+  EXPECT_EQ(Decimal::parse("+1")->format(), "1");
+  EXPECT_EQ(Decimal::parse(".5")->format(), "0.5");
+  EXPECT_EQ(Decimal::parse("5.")->format(), "5");
+  EXPECT_EQ(Decimal::parse("1.5e3")->format(), "1500");
+  EXPECT_EQ(Decimal::parse("1E-2")->format(), "0.01");
+  EXPECT_EQ(Decimal::parse("-0.000")->format(), "0");
+  EXPECT_EQ(Decimal::parse("010")->format(), "10");
+  EXPECT_FALSE(Decimal::parse(""));
+  EXPECT_FALSE(Decimal::parse(" 1"));
+  EXPECT_FALSE(Decimal::parse("1 "));
+  EXPECT_FALSE(Decimal::parse("abc"));
+  EXPECT_FALSE(Decimal::parse("1e"));
+  EXPECT_FALSE(Decimal::parse("."));
+  EXPECT_FALSE(Decimal::parse("inf"));
+  EXPECT_TRUE(Decimal::is_infinity_text("-Infinity"));
+}
+
+TEST(DecimalTest, AddsExactlyAndRoundsBeyondSeventeenDecimals) {
+  auto sum = Decimal::parse("0.1")->add(*Decimal::parse("0.2"));
+  EXPECT_EQ(sum->format(), "0.3");
+  EXPECT_EQ(Decimal::parse("17179869184")->add(*Decimal::parse("1.5"))->format(), "17179869185.5");
+  EXPECT_EQ(Decimal::parse("0.123456789012345678")->format(), "0.12345678901234568");
+  auto a = Decimal::parse("0.024390243902439025");
+  EXPECT_EQ(a->add(a->negated())->format(), "0");
+  EXPECT_EQ(Decimal::from_int(-5).add(*Decimal::parse("2.25"))->format(), "-2.75");
+  EXPECT_EQ(*Decimal::from_int(INT64_MAX).to_int64(), INT64_MAX);
+  EXPECT_FALSE(Decimal::parse("1.5")->to_int64());
+}
+
+TEST(DecimalTest, RefusesValuesBeyondItsRange) {
+  EXPECT_FALSE(Decimal::parse("1e300"));
+  EXPECT_TRUE(Decimal::parse("1e20"));
+}
+
+TEST(StrictIntTest, FollowsRedisString2ll) {
+  EXPECT_EQ(parse_strict_int64("0"), 0);
+  EXPECT_EQ(parse_strict_int64("-9223372036854775808"), INT64_MIN);
+  EXPECT_EQ(parse_strict_int64("9223372036854775807"), INT64_MAX);
+  EXPECT_FALSE(parse_strict_int64("9223372036854775808"));
+  EXPECT_FALSE(parse_strict_int64("010"));
+  EXPECT_FALSE(parse_strict_int64("-0"));
+  EXPECT_FALSE(parse_strict_int64("+1"));
+  EXPECT_FALSE(parse_strict_int64(" 1"));
+  EXPECT_FALSE(parse_strict_int64(""));
+}
+
+TEST(HybridClockTest, StrictlyIncreasesAndAdvancesPastRemoteStamps) {
+  ManualClock wall(1000);
+  HybridClock hlc(wall);
+  uint64_t a = hlc.next(), b = hlc.next();
+  EXPECT_LT(a, b);
+  EXPECT_EQ(hlc_millis(a), 1000);
+  hlc.observe(hlc_from_millis(5000));
+  EXPECT_GT(hlc.next(), hlc_from_millis(5000));
+  wall.set_ms(100);  // the wall clock going backwards never moves the HLC back
+  EXPECT_GT(hlc.next(), hlc_from_millis(5000));
+  hlc.restore(hlc_from_millis(9000));
+  EXPECT_GT(hlc.next(), hlc_from_millis(9000));
+}
+
+// --- A small causal-broadcast cluster of replicas, for the property tests. -------------------
+
+struct Capture : EffectSink {
+  std::vector<Unit> units;
+  void append(const Unit& unit) override { units.push_back(unit); }
+};
+
+struct Message {
+  Unit unit;
+  std::map<NodeIndex, uint64_t> deps;  // per-origin units the origin had applied
+};
+
+class Cluster {
+ public:
+  Cluster(int n, uint64_t seed) : rng_(seed) {
+    for (int i = 0; i < n; ++i) {
+      clocks_.push_back(std::make_unique<ManualClock>(1'700'000'000'000 + i * 7));
+      replicas_.push_back(std::make_unique<Replica>(
+          *clocks_.back(), ReplicaOptions{0xA000 + seed * 16 + static_cast<uint64_t>(i), 2, false}));
+      sinks_.push_back(std::make_unique<Capture>());
+      replicas_.back()->set_sink(sinks_.back().get());
+      applied_.emplace_back();
+    }
+  }
+
+  Replica& replica(int i) { return *replicas_[i]; }
+  int size() const { return static_cast<int>(replicas_.size()); }
+  std::mt19937_64& rng() { return rng_; }
+
+  void write(int i, Op op) {
+    clocks_[i]->advance_ms(static_cast<int64_t>(rng_() % 3));
+    replicas_[i]->refresh_time();
+    replicas_[i]->write(std::move(op));
+    publish(i);
+  }
+
+  // Delivers one random deliverable message to one random replica; false when none is left.
+  bool deliver_one(bool duplicate) {
+    std::vector<std::pair<int, size_t>> candidates;
+    for (int r = 0; r < size(); ++r)
+      for (size_t m = 0; m < log_.size(); ++m)
+        if (deliverable(r, log_[m])) candidates.emplace_back(r, m);
+    if (candidates.empty()) return false;
+    auto [r, m] = candidates[rng_() % candidates.size()];
+    deliver(r, log_[m]);
+    if (duplicate) deliver(r, log_[m]);  // a duplicate must change nothing
+    return true;
+  }
+  void deliver_all() {
+    while (deliver_one(rng_() % 4 == 0)) {
+    }
+  }
+
+  VersionVector context(int i) const { return replicas_[i]->version_vector(); }
+
+ private:
+  bool deliverable(int r, const Message& msg) const {
+    const auto& applied = applied_[r];
+    auto seen = [&](NodeIndex n) {
+      auto it = applied.find(n);
+      return it == applied.end() ? 0 : it->second;
+    };
+    if (msg.unit.origin == replicas_[r]->node()) return false;
+    if (seen(msg.unit.origin) + 1 != msg.unit.seq) return false;
+    for (auto [n, count] : msg.deps)
+      if (n != msg.unit.origin && seen(n) < count) return false;
+    return true;
+  }
+
+  void deliver(int r, const Message& msg) {
+    auto& count = applied_[r][msg.unit.origin];
+    if (count >= msg.unit.seq) return;  // (origin, seq) deduplication, as sync does
+    replicas_[r]->refresh_time();
+    replicas_[r]->apply_remote(msg.unit);
+    count = msg.unit.seq;
+  }
+
+  void publish(int i) {
+    for (Unit& unit : sinks_[i]->units) {
+      Message msg{unit, applied_[i]};
+      applied_[i][unit.origin] = unit.seq;
+      log_.push_back(std::move(msg));
+    }
+    sinks_[i]->units.clear();
+  }
+
+  std::mt19937_64 rng_;
+  std::vector<std::unique_ptr<ManualClock>> clocks_;
+  std::vector<std::unique_ptr<Replica>> replicas_;
+  std::vector<std::unique_ptr<Capture>> sinks_;
+  std::vector<std::map<NodeIndex, uint64_t>> applied_;
+  std::vector<Message> log_;
+};
+
+const std::vector<std::string> kKeys = {"a", "b", "c"};
+
+enum class Mix { kAll, kNoCounterRemovals };
+
+// kNoCounterRemovals: registers, expiry and removals, or increments without removals. A counter
+// lane that a remove floored away is forgotten (no tombstones), which causal delivery of effects
+// makes safe; a state join of two such states would need the removed lanes' floors, which
+// state-mode sync will ship as removed-key records. The state-join laws are checked on histories
+// where that information is not needed.
+Op random_op(std::mt19937_64& rng, int64_t now_ms, Mix mix = Mix::kAll, bool counters = false) {
+  const std::string& key = kKeys[rng() % kKeys.size()];
+  if (mix == Mix::kNoCounterRemovals) {
+    if (counters)
+      return op::CounterAdd{0, key, Decimal::from_int(static_cast<int64_t>(rng() % 9)), {}, {}};
+    Op op = random_op(rng, now_ms);
+    while (std::holds_alternative<op::CounterAdd>(op)) op = random_op(rng, now_ms);
+    return op;
+  }
+  unsigned pick = rng() % 10;
+  if (counters) pick = 2;
+  switch (pick) {
+    case 0:
+    case 1: {
+      op::SetString set{0, key, std::to_string(rng() % 50), ExpiryAction::kClear, 0, {}};
+      if (rng() % 4 == 0) {
+        set.expiry = ExpiryAction::kSet;
+        set.expire_at_ms = now_ms + 100000 + static_cast<int64_t>(rng() % 1000);
+      } else if (rng() % 4 == 0) {
+        set.expiry = ExpiryAction::kKeep;
+      }
+      return set;
+    }
+    case 2:
+    case 3:
+    case 4:
+      return op::CounterAdd{0, key, Decimal::from_int(static_cast<int64_t>(rng() % 21) - 10), {}, {}};
+    case 5:
+      return op::CounterAdd{0, key, *Decimal::parse(rng() % 2 ? "0.25" : "-1.5"), {}, {}};
+    case 6:
+      return op::RemoveKey{0, key, {}};
+    case 7:
+      return op::SetExpiry{0, key, now_ms + 50000 + static_cast<int64_t>(rng() % 1000), {}};
+    case 8:
+      return op::SetExpiry{0, key, op::SetExpiry::kPersist, {}};
+    default:
+      return rng() % 3 == 0 ? Op(op::Flush{0, {}, {}}) : Op(op::RemoveKey{0, key, {}});
+  }
+}
+
+uint64_t test_seed(uint64_t fallback) {
+  const char* env = std::getenv("EDDY_CRDT_SEED");
+  return env ? std::strtoull(env, nullptr, 10) : fallback;
+}
+
+std::string visible(Replica& r, const std::string& key) {
+  const KeyState* s = r.peek(0, key);
+  if (!s) return "(none)";
+  std::string scratch;
+  std::string out(s->string_value(scratch));
+  if (auto at = s->expire_at()) out += " @" + std::to_string(*at);
+  return out;
+}
+
+void run_random_writes(Cluster& cluster, int writes, Mix mix = Mix::kAll, bool counters = false) {
+  for (int w = 0; w < writes; ++w) {
+    int i = static_cast<int>(cluster.rng()() % cluster.size());
+    cluster.write(i, random_op(cluster.rng(), cluster.replica(i).now_ms(), mix, counters));
+    if (cluster.rng()() % 3 == 0) cluster.deliver_one(cluster.rng()() % 5 == 0);
+  }
+}
+
+TEST(ConvergenceTest, ReplicasThatAppliedTheSameEffectsHoldTheSameState) {
+  uint64_t base = test_seed(std::random_device{}());
+  for (uint64_t round = 0; round < 300; ++round) {
+    uint64_t seed = base + round;
+    SCOPED_TRACE("seed " + std::to_string(seed) + " (replay with EDDY_CRDT_SEED)");
+    Cluster cluster(3, seed);
+    run_random_writes(cluster, 40);
+    cluster.deliver_all();
+    for (const std::string& key : kKeys) {
+      const KeyState* first = cluster.replica(0).peek_any(0, key);
+      for (int i = 1; i < cluster.size(); ++i) {
+        const KeyState* other = cluster.replica(i).peek_any(0, key);
+        ASSERT_EQ(first == nullptr, other == nullptr) << key;
+        if (first) {
+          ASSERT_TRUE(*first == *other) << key << ": " << first->debug_string() << " vs "
+                                        << other->debug_string();
+        }
+      }
+    }
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+TEST(ConvergenceTest, SetConcurrentWithIncrementAddsTheIncrement) {
+  Cluster cluster(2, 1);
+  cluster.write(0, op::SetString{0, "k", "5", ExpiryAction::kClear, 0, {}});
+  cluster.deliver_all();
+  cluster.write(0, op::SetString{0, "k", "10", ExpiryAction::kClear, 0, {}});
+  cluster.write(1, op::CounterAdd{0, "k", Decimal::from_int(1), {}});
+  cluster.deliver_all();
+  EXPECT_EQ(visible(cluster.replica(0), "k"), "11");
+  EXPECT_EQ(visible(cluster.replica(1), "k"), "11");
+}
+
+TEST(ConvergenceTest, ConcurrentIncrementsAddUp) {
+  Cluster cluster(3, 2);
+  cluster.write(0, op::CounterAdd{0, "k", Decimal::from_int(7), {}});
+  cluster.write(1, op::CounterAdd{0, "k", Decimal::from_int(3), {}});
+  cluster.write(2, op::CounterAdd{0, "k", *Decimal::parse("0.5"), {}});
+  cluster.deliver_all();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(visible(cluster.replica(i), "k"), "10.5");
+}
+
+TEST(ConvergenceTest, DeleteConcurrentWithIncrementKeepsOnlyTheIncrement) {
+  Cluster cluster(2, 3);
+  cluster.write(0, op::CounterAdd{0, "k", Decimal::from_int(5), {}});
+  cluster.deliver_all();
+  cluster.write(0, op::RemoveKey{0, "k", {}});
+  cluster.write(1, op::CounterAdd{0, "k", Decimal::from_int(1), {}});
+  cluster.deliver_all();
+  EXPECT_EQ(visible(cluster.replica(0), "k"), "1");
+  EXPECT_EQ(visible(cluster.replica(1), "k"), "1");
+}
+
+TEST(ConvergenceTest, FlushConcurrentWithIncrementKeepsOnlyTheIncrement) {
+  Cluster cluster(2, 4);
+  cluster.write(1, op::CounterAdd{0, "k", Decimal::from_int(5), {}});
+  cluster.deliver_all();
+  cluster.write(0, op::Flush{-1, {}, {}});
+  cluster.write(1, op::CounterAdd{0, "k", Decimal::from_int(2), {}});
+  cluster.deliver_all();
+  EXPECT_EQ(visible(cluster.replica(0), "k"), "2");
+  EXPECT_EQ(visible(cluster.replica(1), "k"), "2");
+}
+
+TEST(ConvergenceTest, LongestConcurrentTtlWinsAndPersistBeatsExpire) {
+  Cluster cluster(2, 5);
+  cluster.write(0, op::SetString{0, "k", "v", ExpiryAction::kClear, 0, {}});
+  cluster.deliver_all();
+  int64_t now = cluster.replica(0).now_ms();
+  cluster.write(0, op::SetExpiry{0, "k", now + 1000, {}});
+  cluster.write(1, op::SetExpiry{0, "k", now + 5000, {}});
+  cluster.deliver_all();
+  EXPECT_EQ(*cluster.replica(0).peek(0, "k")->expire_at(), now + 5000);
+  EXPECT_EQ(*cluster.replica(1).peek(0, "k")->expire_at(), now + 5000);
+  cluster.write(0, op::SetExpiry{0, "k", op::SetExpiry::kPersist, {}});
+  cluster.write(1, op::SetExpiry{0, "k", now + 9000, {}});
+  cluster.deliver_all();
+  EXPECT_FALSE(cluster.replica(0).peek(0, "k")->expire_at());
+  EXPECT_FALSE(cluster.replica(1).peek(0, "k")->expire_at());
+  // Causally after: a later EXPIRE replaces a longer one.
+  cluster.write(0, op::SetExpiry{0, "k", now + 2000, {}});
+  cluster.deliver_all();
+  EXPECT_EQ(*cluster.replica(1).peek(0, "k")->expire_at(), now + 2000);
+}
+
+TEST(ConvergenceTest, DeleteConcurrentWithSetKeepsTheSet) {
+  Cluster cluster(2, 6);
+  cluster.write(0, op::SetString{0, "k", "old", ExpiryAction::kClear, 0, {}});
+  cluster.deliver_all();
+  cluster.write(0, op::RemoveKey{0, "k", {}});
+  cluster.write(1, op::SetString{0, "k", "new", ExpiryAction::kClear, 0, {}});
+  cluster.deliver_all();
+  EXPECT_EQ(visible(cluster.replica(0), "k"), "new");
+  EXPECT_EQ(visible(cluster.replica(1), "k"), "new");
+}
+
+// --- Lattice laws of the state join ----------------------------------------------------------
+
+struct Sample {
+  KeyState state;
+  VersionVector context;
+};
+
+Sample sample_of(Cluster& c, int i, const std::string& key) {
+  const KeyState* s = c.replica(i).peek_any(0, key);
+  return Sample{s ? s->clone() : KeyState{}, c.context(i)};
+}
+
+Sample join(const Sample& a, const Sample& b) {
+  VersionVector ctx = a.context;
+  ctx.merge(b.context);
+  return Sample{KeyState::join(a.state, a.context, b.state, b.context), ctx};
+}
+
+TEST(LatticeTest, JoinIsCommutativeAssociativeAndIdempotent) {
+  uint64_t base = test_seed(std::random_device{}());
+  for (uint64_t round = 0; round < 600; ++round) {
+    uint64_t seed = base + round;
+    SCOPED_TRACE("seed " + std::to_string(seed) + " (replay with EDDY_CRDT_SEED)");
+    Cluster cluster(3, seed);
+    run_random_writes(cluster, 30, Mix::kNoCounterRemovals, round % 2 == 1);
+    for (const std::string& key : kKeys) {
+      Sample a = sample_of(cluster, 0, key), b = sample_of(cluster, 1, key),
+             c = sample_of(cluster, 2, key);
+      ASSERT_TRUE(join(a, b).state == join(b, a).state) << key;
+      ASSERT_TRUE(join(join(a, b), c).state == join(a, join(b, c)).state) << key;
+      ASSERT_TRUE(join(a, a).state == a.state) << key;
+    }
+  }
+}
+
+// Applying a remote effect gives the state that joining the sender's state gives, when the
+// receiver had everything the sender had before it (which causal delivery guarantees).
+TEST(LatticeTest, ApplyingAnEffectEqualsJoiningTheSendersState) {
+  uint64_t base = test_seed(std::random_device{}());
+  for (uint64_t round = 0; round < 600; ++round) {
+    uint64_t seed = base + round;
+    SCOPED_TRACE("seed " + std::to_string(seed) + " (replay with EDDY_CRDT_SEED)");
+    Cluster cluster(2, seed);
+    bool counters = round % 2 == 1;
+    run_random_writes(cluster, 20, Mix::kNoCounterRemovals, counters);
+    cluster.deliver_all();
+    // Replica 1 writes concurrently so the receiver's state has something of its own.
+    cluster.write(1, random_op(cluster.rng(), cluster.replica(1).now_ms(),
+                               Mix::kNoCounterRemovals, counters));
+    std::vector<Sample> before;
+    for (const std::string& key : kKeys) before.push_back(sample_of(cluster, 1, key));
+    cluster.write(0, random_op(cluster.rng(), cluster.replica(0).now_ms(),
+                               Mix::kNoCounterRemovals, counters));
+    std::vector<Sample> sender;
+    for (const std::string& key : kKeys) sender.push_back(sample_of(cluster, 0, key));
+    // Deliver only replica 0's newest unit to replica 1.
+    while (cluster.deliver_one(false)) {
+    }
+    for (size_t k = 0; k < kKeys.size(); ++k) {
+      Sample joined = join(before[k], sender[k]);
+      const KeyState* applied = cluster.replica(1).peek_any(0, kKeys[k]);
+      KeyState empty;
+      const KeyState& got = applied ? *applied : empty;
+      ASSERT_TRUE(joined.state == got)
+          << kKeys[k] << ": " << joined.state.debug_string() << " vs " << got.debug_string();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace eddy::crdt
