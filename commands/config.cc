@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
 
 #include "commands/glob.h"
 
@@ -74,7 +78,7 @@ Config::Config() {
   add({"maxmemory-policy", {}, K::kEnum, "noeviction", true,
        {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
         "allkeys-lfu", "allkeys-random", "noeviction"}});
-  add({"appendonly", {}, K::kBool, "yes", true});
+  add({"appendonly", {}, K::kBool, "no", true});  // the journal comes with its issue
   add({"appendfsync", {}, K::kEnum, "everysec", true, {"always", "everysec", "no"}});
   add({"requirepass", {}, K::kString, "", true});
   add({"role", {}, K::kEnum, "edge", false, {"edge", "hub"}});
@@ -83,7 +87,10 @@ Config::Config() {
   add({"compact-compression", {}, K::kBool, "no", true});
 }
 
-void Config::add(Directive d) { directives_.push_back(std::move(d)); }
+void Config::add(Directive d) {
+  d.default_value = d.value;
+  directives_.push_back(std::move(d));
+}
 
 const Config::Directive* Config::find(std::string_view name) const {
   return const_cast<Config*>(this)->find(name);
@@ -105,59 +112,102 @@ std::vector<const Config::Directive*> Config::match(std::string_view pattern) co
   return out;
 }
 
-std::optional<std::string> Config::set(std::string_view name, std::string_view value,
-                                       bool at_runtime) {
-  Directive* d = find(name);
-  if (!d) return "Unknown option or number of arguments for CONFIG SET - '" + std::string(name) + "'";
-  if (at_runtime && !d->mutable_at_runtime)
-    return "CONFIG SET failed (possibly related to argument '" + d->name +
-           "') - can't set immutable config";
-  std::string canonical(value);
-  auto invalid = [&](std::string_view why) {
-    return std::optional<std::string>("argument couldn't be parsed into " + std::string(why));
+namespace {
+
+// The canonical text of `value` for directive `d`, or the reason it is refused.
+struct Canonical {
+  std::string value;
+  std::optional<std::string> error;
+};
+
+Canonical canonicalize(const Config::Directive& d, std::string_view value) {
+  using Kind = Config::Kind;
+  auto range_error = [&] {
+    return "argument must be between " + std::to_string(d.min) + " and " + std::to_string(d.max) +
+           " inclusive";
   };
-  switch (d->kind) {
+  switch (d.kind) {
     case Kind::kBool: {
       std::string v = lower(value);
-      if (v != "yes" && v != "no") return "argument must be 'yes' or 'no'";
-      canonical = v;
-      break;
+      if (v != "yes" && v != "no") return {{}, "argument must be 'yes' or 'no'"};
+      return {v, {}};
     }
     case Kind::kInt: {
       auto v = parse_int(value);
-      if (!v) return invalid("an integer");
-      if (*v < d->min || *v > d->max)
-        return "argument must be between " + std::to_string(d->min) + " and " +
-               std::to_string(d->max) + " inclusive";
-      canonical = std::to_string(*v);
-      break;
+      if (!v) return {{}, "argument couldn't be parsed into an integer"};
+      if (*v < d.min || *v > d.max) return {{}, range_error()};
+      return {std::to_string(*v), {}};
     }
     case Kind::kMemory: {
       auto v = parse_memory(value);
-      if (!v) return invalid("an integer");
-      if (*v < d->min || *v > d->max)
-        return "argument must be between " + std::to_string(d->min) + " and " +
-               std::to_string(d->max) + " inclusive";
-      canonical = std::to_string(*v);
-      break;
+      if (!v) return {{}, "argument must be a memory value"};
+      if (*v < d.min || *v > d.max) return {{}, range_error()};
+      return {std::to_string(*v), {}};
     }
     case Kind::kEnum: {
       std::string v = lower(value);
-      if (std::find(d->choices.begin(), d->choices.end(), v) == d->choices.end())
-        return "argument(s) must be one of the following: " + [&] {
-          std::string all;
-          for (const auto& c : d->choices) all += (all.empty() ? "" : ", ") + c;
-          return all;
-        }();
-      canonical = v;
-      break;
+      if (std::find(d.choices.begin(), d.choices.end(), v) != d.choices.end()) return {v, {}};
+      std::string all;
+      for (const auto& c : d.choices) all += (all.empty() ? "" : ", ") + c;
+      return {{}, "argument(s) must be one of the following: " + all};
     }
     case Kind::kString:
     case Kind::kList:
       break;
   }
-  d->value = canonical;
+  return {std::string(value), {}};
+}
+
+}  // namespace
+
+std::optional<std::string> Config::validate(std::string_view name, std::string_view value,
+                                            bool at_runtime) const {
+  const Directive* d = find(name);
+  if (!d) return "Bad directive or wrong number of arguments";
+  if (at_runtime && !d->mutable_at_runtime) return "can't set immutable config";
+  return canonicalize(*d, value).error;
+}
+
+std::optional<std::string> Config::set(std::string_view name, std::string_view value,
+                                       bool at_runtime) {
+  if (auto err = validate(name, value, at_runtime)) return err;
+  Directive* d = find(name);
+  d->value = canonicalize(*d, value).value;
   if (d->on_change) d->on_change(*d);
+  return std::nullopt;
+}
+
+std::optional<std::string> Config::rewrite() const {
+  if (config_file.empty()) return "The server is running without a config file";
+  std::ifstream in(config_file);
+  if (!in) return "Rewriting config file: " + std::string(std::strerror(errno));
+  std::vector<std::string> lines;
+  std::vector<bool> written(directives_.size(), false);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::string first = line.substr(0, line.find_first_of(" \t"));
+    const Directive* d = first.empty() || first[0] == '#' ? nullptr : find(first);
+    if (d) {
+      size_t index = static_cast<size_t>(d - directives_.data());
+      if (written[index]) continue;  // a directive given twice is written once
+      written[index] = true;
+      line = d->name + " " + (d->value.empty() ? "\"\"" : d->value);
+    }
+    lines.push_back(line);
+  }
+  for (size_t i = 0; i < directives_.size(); ++i) {
+    const Directive& d = directives_[i];
+    if (written[i] || d.value == d.default_value) continue;
+    lines.push_back(d.name + " " + (d.value.empty() ? "\"\"" : d.value));
+  }
+  std::string tmp = config_file + ".tmp-rewrite";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    for (const std::string& l : lines) out << l << "\n";
+    if (!out.flush()) return "Rewriting config file: " + std::string(std::strerror(errno));
+  }
+  if (std::rename(tmp.c_str(), config_file.c_str()) != 0)
+    return "Rewriting config file: " + std::string(std::strerror(errno));
   return std::nullopt;
 }
 

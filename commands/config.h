@@ -27,13 +27,22 @@ class Config {
     int64_t max = INT64_MAX;
     // Runs after a value is accepted, so the owner (server, engine) can apply it at once.
     std::function<void(const Directive&)> on_change = {};
+    std::string default_value = {};  // filled in at registration, for CONFIG REWRITE
   };
 
   Config();
 
-  // Sets a directive from its text (file, command line or CONFIG SET). Returns an error message
-  // without the "ERR " prefix, or nothing on success. `at_runtime` refuses immutable directives.
+  // Sets a directive from its text (file, command line or CONFIG SET). Returns the reason of a
+  // refusal as Redis words it ("argument must be a memory value"), or nothing on success.
+  // `at_runtime` refuses immutable directives. Unknown names: check find() first.
   std::optional<std::string> set(std::string_view name, std::string_view value, bool at_runtime);
+  // Checks a value without applying it (CONFIG SET is all or nothing).
+  std::optional<std::string> validate(std::string_view name, std::string_view value,
+                                      bool at_runtime) const;
+
+  // CONFIG REWRITE: the file's lines with current values, unknown lines and comments kept, and
+  // directives changed from their defaults appended. Returns an error text on failure.
+  std::optional<std::string> rewrite() const;
 
   const Directive* find(std::string_view name) const;
   Directive* find(std::string_view name);

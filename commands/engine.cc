@@ -5,6 +5,7 @@
 
 #include "commands/engine_state.h"
 #include "commands/errors.h"
+#include "compact/log.h"
 
 namespace eddy::commands {
 namespace {
@@ -30,6 +31,12 @@ EngineState::EngineState(Engine& e, Config& cfg, crdt::Clock& clk)
                                         static_cast<int>(cfg.integer("databases")), false}) {
   stats.start_time_us = clock.now_us();
   stats.last_reset_us = stats.start_time_us;
+  replica.set_compress_values(config.flag("compact-compression"));
+  config.on_change("compact-compression",
+                   [this](const Config::Directive& d) { replica.set_compress_values(d.value == "yes"); });
+  config.on_change("loglevel", [](const Config::Directive& d) {
+    if (auto level = compact::parse_log_level(d.value)) compact::set_log_level(*level);
+  });
   replica.on_key_changed = [this](int db, std::string_view key) { touch_key(db, key); };
   replica.on_db_changed = [this](int db) { touch_db(db); };
 }
@@ -132,7 +139,8 @@ void EngineState::dispatch(Client& client, std::span<const std::string_view> arg
            nullptr);
     return;
   }
-  if (table.has_subcommands(*spec)) {
+  // A container runs its own handler only without a subcommand (COMMAND alone lists all).
+  if (table.has_subcommands(*spec) && !(argv.size() < 2 && spec->handler)) {
     if (argv.size() < 2) {
       reject(client, reply,
              "wrong number of arguments for '" + std::string(spec->name) + "' command", spec);
@@ -155,6 +163,10 @@ void EngineState::dispatch(Client& client, std::span<const std::string_view> arg
            "wrong number of arguments for '" + std::string(spec->name) + "' command", spec);
     return;
   }
+  if (!client.authenticated && !(spec->flags & kNoAuth)) {
+    reject(client, reply, errors::kNoAuth, spec);
+    return;
+  }
   if (client.in_multi && !(spec->flags & kMultiControl)) {
     client.multi_queue.emplace_back(argv.begin(), argv.end());
     reply.simple("QUEUED");
@@ -170,6 +182,7 @@ Engine::~Engine() = default;
 
 void Engine::connect(Client& client) {
   client.id = state_->next_client_id++;
+  client.authenticated = state_->config.text("requirepass").empty();
   state_->clients.emplace(client.id, &client);
 }
 
@@ -188,7 +201,7 @@ void Engine::execute(Client& client, std::span<const std::string_view> argv,
 
 void Engine::cron() {
   // Redis's slow cycle budget: 25% of a 100 ms tick.
-  state_->replica.active_expire_cycle(25'000);
+  if (state_->active_expire) state_->replica.active_expire_cycle(25'000);
 }
 
 Engine::NetStats& Engine::net_stats() { return state_->net; }

@@ -43,6 +43,7 @@ class EngineState {
   Engine::NetStats net;
   std::map<uint64_t, Client*> clients;  // ordered by id, as CLIENT LIST prints them
   uint64_t next_client_id = 1;
+  bool active_expire = true;  // DEBUG SET-ACTIVE-EXPIRE
 
   // WATCH: (db, key) → clients watching it; looked up by (db, string_view) without a copy.
   struct WatchKeyLess {

@@ -1,7 +1,223 @@
+// INFO: one function per section, Redis's field names.
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <functional>
+#include <set>
+
+#include "commands/arguments.h"
 #include "commands/command_table.h"
+#include "commands/engine_state.h"
+#include "compact/memory.h"
 
 namespace eddy::commands {
+namespace {
 
-std::span<const CommandSpec> info_commands() { return {}; }
+std::string human_bytes(double n) {
+  static constexpr const char* kUnits[] = {"B", "K", "M", "G", "T"};
+  int unit = 0;
+  while (n >= 1024 && unit < 4) {
+    n /= 1024;
+    ++unit;
+  }
+  char buf[32];
+  if (unit == 0)
+    std::snprintf(buf, sizeof buf, "%.0fB", n);
+  else
+    std::snprintf(buf, sizeof buf, "%.2f%s", n, kUnits[unit]);
+  return buf;
+}
+
+struct Section {
+  std::string_view name;
+  bool in_default;
+  void (*write)(EngineState&, std::string&);
+};
+
+void field(std::string& out, std::string_view name, const std::string& value) {
+  out.append(name).append(":").append(value).append("\r\n");
+}
+void field(std::string& out, std::string_view name, int64_t value) {
+  field(out, name, std::to_string(value));
+}
+
+void server_section(EngineState& s, std::string& out) {
+  utsname u;
+  uname(&u);
+  int64_t uptime = (s.clock.now_us() - s.stats.start_time_us) / 1000000;
+  char exe[4096] = {0};
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  field(out, "redis_version", "7.0.15");
+  field(out, "eddy_version", "0.1.0");
+  field(out, "redis_mode", "standalone");
+  field(out, "os", std::string(u.sysname) + " " + u.release + " " + u.machine);
+  field(out, "arch_bits", static_cast<int64_t>(sizeof(void*) * 8));
+  field(out, "multiplexing_api", "epoll");
+  field(out, "process_id", static_cast<int64_t>(getpid()));
+  field(out, "run_id", std::to_string(s.replica.replica_id()));
+  field(out, "tcp_port", s.config.integer("port"));
+  field(out, "uptime_in_seconds", uptime);
+  field(out, "uptime_in_days", uptime / 86400);
+  field(out, "hz", s.config.integer("hz"));
+  field(out, "executable", n > 0 ? std::string(exe, static_cast<size_t>(n)) : "");
+  field(out, "config_file", s.config.config_file);
+  field(out, "role", s.config.text("role"));
+}
+
+void clients_section(EngineState& s, std::string& out) {
+  field(out, "connected_clients", static_cast<int64_t>(s.clients.size()));
+  field(out, "maxclients", s.config.integer("maxclients"));
+  field(out, "blocked_clients", 0);
+  field(out, "tracking_clients", 0);
+  field(out, "clients_in_timeout_table", 0);
+}
+
+void memory_section(EngineState& s, std::string& out) {
+  size_t used = compact::used_memory(), rss = compact::rss_bytes();
+  int64_t maxmemory = s.config.integer("maxmemory");
+  field(out, "used_memory", static_cast<int64_t>(used));
+  field(out, "used_memory_human", human_bytes(static_cast<double>(used)));
+  field(out, "used_memory_rss", static_cast<int64_t>(rss));
+  field(out, "used_memory_rss_human", human_bytes(static_cast<double>(rss)));
+  field(out, "maxmemory", maxmemory);
+  field(out, "maxmemory_human", human_bytes(static_cast<double>(maxmemory)));
+  field(out, "maxmemory_policy", s.config.text("maxmemory-policy"));
+  char ratio[32];
+  std::snprintf(ratio, sizeof ratio, "%.2f", used ? static_cast<double>(rss) / used : 0.0);
+  field(out, "mem_fragmentation_ratio", ratio);
+  field(out, "mem_allocator", compact::allocator_name());
+}
+
+// Persistence arrives with the journal issue: until then these fields say honestly that nothing
+// is written to disk.
+void persistence_section(EngineState& s, std::string& out) {
+  field(out, "loading", 0);
+  field(out, "rdb_changes_since_last_save", 0);
+  field(out, "rdb_bgsave_in_progress", 0);
+  field(out, "rdb_last_save_time", s.stats.start_time_us / 1000000);
+  field(out, "rdb_last_bgsave_status", "ok");
+  field(out, "aof_enabled", 0);
+  field(out, "aof_rewrite_in_progress", 0);
+  field(out, "aof_last_write_status", "ok");
+}
+
+void stats_section(EngineState& s, std::string& out) {
+  field(out, "total_connections_received", static_cast<int64_t>(s.net.connections_received));
+  field(out, "total_commands_processed", static_cast<int64_t>(s.stats.total_commands_processed));
+  field(out, "instantaneous_ops_per_sec", 0);
+  field(out, "total_net_input_bytes", static_cast<int64_t>(s.net.net_input_bytes));
+  field(out, "total_net_output_bytes", static_cast<int64_t>(s.net.net_output_bytes));
+  field(out, "rejected_connections", static_cast<int64_t>(s.net.rejected_connections));
+  field(out, "expired_keys", static_cast<int64_t>(s.replica.expired_keys()));
+  field(out, "evicted_keys", 0);
+  field(out, "keyspace_hits", static_cast<int64_t>(s.stats.keyspace_hits));
+  field(out, "keyspace_misses", static_cast<int64_t>(s.stats.keyspace_misses));
+  field(out, "total_error_replies", static_cast<int64_t>(s.stats.total_error_replies));
+}
+
+void replication_section(EngineState&, std::string& out) {
+  field(out, "role", "master");
+  field(out, "connected_slaves", 0);
+  field(out, "master_repl_offset", 0);
+}
+
+void cpu_section(EngineState&, std::string& out) {
+  rusage self;
+  getrusage(RUSAGE_SELF, &self);
+  char buf[32];
+  auto seconds = [&](const timeval& tv) {
+    std::snprintf(buf, sizeof buf, "%ld.%06ld", static_cast<long>(tv.tv_sec),
+                  static_cast<long>(tv.tv_usec));
+    return std::string(buf);
+  };
+  field(out, "used_cpu_sys", seconds(self.ru_stime));
+  field(out, "used_cpu_user", seconds(self.ru_utime));
+}
+
+void commandstats_section(EngineState& s, std::string& out) {
+  for (const CommandSpec* spec : s.table.all()) {
+    const CommandStats& cs = s.table.stats(*spec);
+    if (cs.calls == 0 && cs.rejected_calls == 0 && cs.failed_calls == 0) continue;
+    std::string name(spec->name);
+    char per_call[32];
+    std::snprintf(per_call, sizeof per_call, "%.2f",
+                  cs.calls ? static_cast<double>(cs.usec) / cs.calls : 0.0);
+    field(out, "cmdstat_" + name,
+          "calls=" + std::to_string(cs.calls) + ",usec=" + std::to_string(cs.usec) +
+              ",usec_per_call=" + per_call + ",rejected_calls=" +
+              std::to_string(cs.rejected_calls) + ",failed_calls=" +
+              std::to_string(cs.failed_calls));
+  }
+}
+
+void errorstats_section(EngineState& s, std::string& out) {
+  for (const auto& [code, count] : s.stats.error_codes)
+    field(out, "errorstat_" + code, "count=" + std::to_string(count));
+}
+
+void keyspace_section(EngineState& s, std::string& out) {
+  for (int db = 0; db < s.replica.databases(); ++db) {
+    size_t keys = s.replica.size(db);
+    if (keys == 0) continue;
+    field(out, "db" + std::to_string(db),
+          "keys=" + std::to_string(keys) + ",expires=" + std::to_string(s.replica.expires_size(db)) +
+              ",avg_ttl=0");
+  }
+}
+
+constexpr Section kSections[] = {
+    {"server", true, server_section},
+    {"clients", true, clients_section},
+    {"memory", true, memory_section},
+    {"persistence", true, persistence_section},
+    {"stats", true, stats_section},
+    {"replication", true, replication_section},
+    {"cpu", true, cpu_section},
+    {"commandstats", false, commandstats_section},
+    {"errorstats", true, errorstats_section},
+    {"keyspace", true, keyspace_section},
+};
+
+// INFO [section [section ...]]
+void info(Context& ctx) {
+  std::set<std::string> wanted;
+  bool all = false, everything = false, defaults = ctx.args.size() == 1;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    std::string name(ctx.args[i]);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name == "all")
+      all = true;
+    else if (name == "everything")
+      everything = true;
+    else if (name == "default")
+      defaults = true;
+    else
+      wanted.insert(name);
+  }
+  std::string out;
+  for (const Section& section : kSections) {
+    bool include = everything || all || wanted.count(std::string(section.name)) ||
+                   (defaults && section.in_default);
+    if (!include) continue;
+    if (!out.empty()) out += "\r\n";
+    std::string title(section.name);
+    title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
+    out += "# " + title + "\r\n";
+    section.write(ctx.state, out);
+  }
+  ctx.reply.verbatim(out);
+}
+
+const CommandSpec kRows[] = {
+    {"info", -1, kLoading | kStale, 0, 0, 0, "server",
+     "Returns information and statistics about the server.", "1.0.0", "O(1)", info,
+     "@slow @dangerous", "[section=string...]"},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> info_commands() { return kRows; }
 
 }  // namespace eddy::commands

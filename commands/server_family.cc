@@ -1,6 +1,15 @@
+// Server-wide commands: liveness, databases, flushing, time and shutdown.
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "commands/arguments.h"
 #include "commands/command_table.h"
 #include "commands/engine_state.h"
 #include "commands/errors.h"
+#include "compact/log.h"
 
 namespace eddy::commands {
 namespace {
@@ -16,11 +25,165 @@ void ping(Context& ctx) {
 // ECHO message
 void echo(Context& ctx) { ctx.reply.bulk(ctx.args[1]); }
 
+// A database index as SELECT and SWAPDB read it: an int, then within `databases`.
+std::optional<int> db_index(Context& ctx, std::string_view arg, std::string_view invalid_text) {
+  auto v = crdt::parse_strict_int64(arg);
+  if (!v || *v < INT32_MIN || *v > INT32_MAX) {
+    ctx.reply.error(invalid_text);
+    return std::nullopt;
+  }
+  if (*v < 0 || *v >= ctx.replica().databases()) {
+    ctx.reply.error(errors::kDbIndexOutOfRange);
+    return std::nullopt;
+  }
+  return static_cast<int>(*v);
+}
+
+// SELECT index
+void select(Context& ctx) {
+  if (auto db = db_index(ctx, ctx.args[1], errors::kNotInteger)) {
+    ctx.client.db = *db;
+    ctx.reply.ok();
+  }
+}
+
+// SWAPDB index1 index2
+void swapdb(Context& ctx) {
+  auto a = db_index(ctx, ctx.args[1], "invalid first DB index");
+  if (!a) return;
+  auto b = db_index(ctx, ctx.args[2], "invalid second DB index");
+  if (!b) return;
+  if (*a != *b) ctx.replica().write(crdt::op::SwapDb{*a, *b});
+  ctx.reply.ok();
+}
+
+// DBSIZE
+void dbsize(Context& ctx) { ctx.reply.integer(static_cast<int64_t>(ctx.replica().size(ctx.db()))); }
+
+// FLUSHALL [ASYNC | SYNC] / FLUSHDB [ASYNC | SYNC]
+bool flush_mode_ok(Context& ctx) {
+  if (ctx.args.size() == 1) return true;
+  if (ctx.args.size() == 2 && (iequals(ctx.args[1], "ASYNC") || iequals(ctx.args[1], "SYNC")))
+    return true;
+  ctx.reply.error(errors::kSyntax);
+  return false;
+}
+void flushall(Context& ctx) {
+  if (!flush_mode_ok(ctx)) return;
+  ctx.replica().write(crdt::op::Flush{-1, {}, {}});
+  ctx.reply.ok();
+}
+void flushdb(Context& ctx) {
+  if (!flush_mode_ok(ctx)) return;
+  ctx.replica().write(crdt::op::Flush{ctx.db(), {}, {}});
+  ctx.reply.ok();
+}
+
+// TIME
+void time_command(Context& ctx) {
+  int64_t us = ctx.state.clock.now_us();
+  ctx.reply.array(2);
+  ctx.reply.bulk(std::to_string(us / 1000000));
+  ctx.reply.bulk(std::to_string(us % 1000000));
+}
+
+// LASTSAVE: eddy journals every write; until snapshots exist, the last "save" is the start.
+void lastsave(Context& ctx) { ctx.reply.integer(ctx.state.stats.start_time_us / 1000000); }
+
+// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
+void shutdown(Context& ctx) {
+  bool abort = false;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    std::string_view a = ctx.args[i];
+    if (iequals(a, "ABORT"))
+      abort = true;
+    else if (!iequals(a, "NOSAVE") && !iequals(a, "SAVE") && !iequals(a, "NOW") &&
+             !iequals(a, "FORCE"))
+      return ctx.reply.error(errors::kSyntax);
+  }
+  if (abort) return ctx.reply.error("No shutdown in progress.");
+  compact::log(compact::LogLevel::kWarning, "User requested shutdown...");
+  if (ctx.state.engine.request_shutdown) ctx.state.engine.request_shutdown();
+  // Like Redis, a successful SHUTDOWN closes the connection without a reply.
+  ctx.client.close_after_reply = true;
+}
+
+// DEBUG LOG message | SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | OBJECT key | HELP
+void debug(Context& ctx) {
+  std::string_view sub = ctx.args[1];
+  if (iequals(sub, "LOG") && ctx.args.size() == 3) {
+    compact::log(compact::LogLevel::kWarning, "DEBUG LOG: " + std::string(ctx.args[2]));
+    return ctx.reply.ok();
+  }
+  if (iequals(sub, "SLEEP") && ctx.args.size() == 3) {
+    double seconds = std::strtod(std::string(ctx.args[2]).c_str(), nullptr);
+    std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6)));
+    return ctx.reply.ok();
+  }
+  if (iequals(sub, "SET-ACTIVE-EXPIRE") && ctx.args.size() == 3) {
+    ctx.state.active_expire = ctx.args[2] != "0";
+    return ctx.reply.ok();
+  }
+  if (iequals(sub, "OBJECT") && ctx.args.size() == 3) {
+    const crdt::KeyState* state = ctx.replica().find(ctx.db(), ctx.args[2]);
+    if (!state) return ctx.reply.error(errors::kNoSuchKey);
+    std::string scratch;
+    size_t len = state->string_value(scratch).size();
+    return ctx.reply.simple("Value at:0x0 refcount:1 encoding:" +
+                            std::string(len <= 44 ? "embstr" : "raw") +
+                            " serializedlength:" + std::to_string(len) +
+                            " lru:0 lru_seconds_idle:0 eddy:" + state->debug_string());
+  }
+  if (iequals(sub, "HELP")) {
+    ctx.reply.array(5);
+    ctx.reply.simple("DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+    ctx.reply.simple("LOG <message>");
+    ctx.reply.simple("SLEEP <seconds>");
+    ctx.reply.simple("SET-ACTIVE-EXPIRE <0|1>");
+    ctx.reply.simple("OBJECT <key>");
+    return;
+  }
+  ctx.reply.error("unknown subcommand or wrong number of arguments for '" + std::string(sub) +
+                  "'. Try DEBUG HELP.");
+}
+
+constexpr uint32_t kAdminNoScript = kAdmin | kNoScript;
+
 const CommandSpec kRows[] = {
     {"ping", -1, kFast, 0, 0, 0, "connection", "Returns the server's liveliness response.",
      "1.0.0", "O(1)", ping, "@fast @connection", "[message=string]"},
     {"echo", 2, kFast, 0, 0, 0, "connection", "Returns the given string.", "1.0.0", "O(1)", echo,
      "@fast @connection", "message=string"},
+    {"select", 2, kLoading | kStale | kFast, 0, 0, 0, "connection",
+     "Changes the selected database.", "1.0.0", "O(1)", select, "@fast @connection",
+     "index=integer"},
+    {"swapdb", 3, kWrite | kFast, 0, 0, 0, "server", "Swaps two Redis databases.", "4.0.0",
+     "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+     swapdb, "@keyspace @write @fast @dangerous", "index1=integer index2=integer"},
+    {"dbsize", 1, kReadonly | kFast, 0, 0, 0, "server",
+     "Returns the number of keys in the database.", "1.0.0", "O(1)", dbsize,
+     "@keyspace @read @fast"},
+    {"flushall", -1, kWrite, 0, 0, 0, "server", "Removes all keys from all databases.", "1.0.0",
+     "O(N) where N is the total number of keys in all databases", flushall,
+     "@keyspace @write @slow @dangerous", "[flush-type=oneof(async=pure@ASYNC|sync=pure@SYNC)]"},
+    {"flushdb", -1, kWrite, 0, 0, 0, "server", "Remove all keys from the current database.",
+     "1.0.0", "O(N) where N is the number of keys in the selected database", flushdb,
+     "@keyspace @write @slow @dangerous", "[flush-type=oneof(async=pure@ASYNC|sync=pure@SYNC)]"},
+    {"time", 1, kLoading | kStale | kFast, 0, 0, 0, "server", "Returns the server time.",
+     "2.6.0", "O(1)", time_command, "@fast"},
+    {"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, "server",
+     "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", "O(1)",
+     lastsave, "@admin @fast @dangerous"},
+    {"shutdown", -1, kAdminNoScript | kLoading | kStale | kAllowBusy, 0, 0, 0, "server",
+     "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0",
+     "O(N) when saving, where N is the total number of keys in all databases when saving data, "
+     "otherwise O(1)",
+     shutdown, "@admin @slow @dangerous",
+     "[save-selector=oneof(nosave=pure@NOSAVE|save=pure@SAVE)] [now=pure@NOW] [force=pure@FORCE] "
+     "[abort=pure@ABORT]"},
+    {"debug", -2, kAdminNoScript | kLoading | kStale, 0, 0, 0, "server",
+     "A container for debugging commands.", "1.0.0", "Depends on subcommand.", debug,
+     "@admin @slow @dangerous"},
 };
 
 }  // namespace
