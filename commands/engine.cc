@@ -116,6 +116,17 @@ void EngineState::call(const CommandSpec& spec, Client& client,
 
 void EngineState::reject(Client& client, ReplyBuilder& reply, std::string_view text,
                          const CommandSpec* spec) {
+  if (spec && spec->name == "exec") {
+    // A refused EXEC discards the transaction, saying why (Redis's execCommandAbort).
+    client.in_multi = client.multi_error = false;
+    client.multi_queue.clear();
+    unwatch_all(client);
+    if (!text.empty() && text[0] == '-') text.remove_prefix(1);
+    reply.error("-EXECABORT Transaction discarded because of: " + std::string(text));
+    count_error(reply.last_error_code());
+    ++table.stats(*spec).rejected_calls;
+    return;
+  }
   reply.error(text);
   count_error(reply.last_error_code());
   if (spec) ++table.stats(*spec).rejected_calls;

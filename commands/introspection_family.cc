@@ -178,7 +178,7 @@ void command_info(Context& ctx) {
     if (spec)
       command_info_entry(ctx, *spec);
     else
-      ctx.reply.null_array();
+      ctx.reply.null();
   }
 }
 

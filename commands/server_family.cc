@@ -25,34 +25,36 @@ void ping(Context& ctx) {
 // ECHO message
 void echo(Context& ctx) { ctx.reply.bulk(ctx.args[1]); }
 
-// A database index as SELECT and SWAPDB read it: an int, then within `databases`.
-std::optional<int> db_index(Context& ctx, std::string_view arg, std::string_view invalid_text) {
+// A database index as SELECT and SWAPDB parse it: an int, or `invalid_text`.
+std::optional<int> db_number(Context& ctx, std::string_view arg, std::string_view invalid_text) {
   auto v = crdt::parse_strict_int64(arg);
   if (!v || *v < INT32_MIN || *v > INT32_MAX) {
     ctx.reply.error(invalid_text);
     return std::nullopt;
   }
-  if (*v < 0 || *v >= ctx.replica().databases()) {
-    ctx.reply.error(errors::kDbIndexOutOfRange);
-    return std::nullopt;
-  }
   return static_cast<int>(*v);
+}
+
+bool db_in_range(Context& ctx, int db) {
+  if (db >= 0 && db < ctx.replica().databases()) return true;
+  ctx.reply.error(errors::kDbIndexOutOfRange);
+  return false;
 }
 
 // SELECT index
 void select(Context& ctx) {
-  if (auto db = db_index(ctx, ctx.args[1], errors::kNotInteger)) {
-    ctx.client.db = *db;
-    ctx.reply.ok();
-  }
+  auto db = db_number(ctx, ctx.args[1], errors::kNotInteger);
+  if (!db || !db_in_range(ctx, *db)) return;
+  ctx.client.db = *db;
+  ctx.reply.ok();
 }
 
 // SWAPDB index1 index2
 void swapdb(Context& ctx) {
-  auto a = db_index(ctx, ctx.args[1], "invalid first DB index");
+  auto a = db_number(ctx, ctx.args[1], "invalid first DB index");
   if (!a) return;
-  auto b = db_index(ctx, ctx.args[2], "invalid second DB index");
-  if (!b) return;
+  auto b = db_number(ctx, ctx.args[2], "invalid second DB index");
+  if (!b || !db_in_range(ctx, *a) || !db_in_range(ctx, *b)) return;
   if (*a != *b) ctx.replica().write(crdt::op::SwapDb{*a, *b});
   ctx.reply.ok();
 }

@@ -118,13 +118,14 @@ void getdel(Context& ctx) {
 void getex(Context& ctx) {
   auto options = parse_string_options(ctx, 2, StringOptionsFor::kGetEx);
   if (!options) return;
-  auto expiry = expiry_of(ctx, *options);
-  if (!expiry) return;
   std::string_view key = ctx.args[1];
   const KeyState* state = ctx.lookup_read(key);
+  if (!state) return ctx.reply.null();
   if (wrong_type(ctx, state)) return;
+  // Redis validates the time only once it knows the key exists.
+  auto expiry = expiry_of(ctx, *options);
+  if (!expiry) return;
   reply_value(ctx, state);
-  if (!state) return;
   if (expiry->first == ExpiryAction::kSet) {
     // An absolute time already past deletes the key, as Redis's checkAlreadyExpired does.
     if (options->absolute && expiry->second <= ctx.now_ms())
