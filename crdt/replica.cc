@@ -48,7 +48,9 @@ void Replica::begin_unit() {
 
 void Replica::commit_unit() {
   if (--unit_depth_ > 0) return;
-  if (pending_.effects.empty()) return;
+  // seq counts units that changed something, contiguously: an empty unit takes no number.
+  if (unit_writes_ == 0) return;
+  unit_writes_ = 0;
   pending_.seq = ++seq_;
   pending_.origin = node_;
   if (sink_) sink_->append(pending_);
@@ -96,7 +98,9 @@ void Replica::write(Op op) {
   fill_context(op);
   Stamp stamp{hlc_.next(), node_};
   apply(stamp, op);
-  pending_.effects.push_back(Effect{stamp, std::move(op)});
+  ++unit_writes_;
+  // Units exist for the journal; with no journal attached there is nobody to hand them to.
+  if (sink_) pending_.effects.push_back(Effect{stamp, std::move(op)});
   commit_unit();
 }
 

@@ -118,6 +118,7 @@ class Replica {
   uint64_t seq_ = 0;
   EffectSink* sink_ = nullptr;
   int unit_depth_ = 0;
+  size_t unit_writes_ = 0;
   Unit pending_;
   uint64_t expired_keys_ = 0;
   std::mt19937_64 rng_;

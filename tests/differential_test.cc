@@ -570,7 +570,7 @@ TEST_F(DifferentialTest, RandomSequences) {
   const char* seed_env = std::getenv("EDDY_DIFF_SEED");
   const char* rounds_env = std::getenv("EDDY_DIFF_ROUNDS");
   uint64_t base = seed_env ? std::strtoull(seed_env, nullptr, 10) : std::random_device{}();
-  int rounds = seed_env ? 1 : (rounds_env ? std::atoi(rounds_env) : 150);
+  int rounds = seed_env ? 1 : (rounds_env ? std::atoi(rounds_env) : 1000);
   for (int round = 0; round < rounds; ++round) {
     uint64_t seed = base + static_cast<uint64_t>(round);
     Send({"DISCARD"});
