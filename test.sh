@@ -21,4 +21,9 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEDDY_WERROR=ON -DED
 cmake --build build-asan -j "$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest -j "$jobs" --output-on-failure --timeout 900)
+# The parsers of outside bytes under libFuzzer for a short time each.
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+      -DEDDY_SANITIZE=ON -DEDDY_FUZZ=ON -DEDDY_BUILD_TESTS=OFF -DEDDY_BUILD_BENCH=OFF
+cmake --build build-fuzz -j "$jobs" --target resp_parser_fuzz config_fuzz
+(cd build-fuzz && ctest -j "$jobs" --output-on-failure)
 echo "all tests passed"

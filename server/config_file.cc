@@ -1,5 +1,7 @@
 #include "server/config_file.h"
 
+#include <sys/stat.h>
+
 #include <climits>
 #include <fstream>
 #include <sstream>
@@ -11,7 +13,10 @@ namespace {
 
 constexpr int kMaxIncludeDepth = 16;
 
+// Only regular files: an include of /dev/zero or a FIFO must not hang or exhaust the start.
 std::optional<std::string> read_file(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::ostringstream s;
