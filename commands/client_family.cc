@@ -199,8 +199,7 @@ void client_help(Context& ctx) {
       "HELP",
       "    Print this help.",
   };
-  ctx.reply.array(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.simple(line);
+  ctx.reply.help(kLines);
 }
 
 constexpr uint32_t kClientFlags = kNoScript | kLoading | kStale;

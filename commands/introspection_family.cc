@@ -265,8 +265,7 @@ void command_help(Context& ctx) {
       "HELP",
       "    Print this help.",
   };
-  ctx.reply.array(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.simple(line);
+  ctx.reply.help(kLines);
 }
 
 // Redis's encoding names for a string value.
@@ -323,8 +322,7 @@ void object_help(Context& ctx) {
       "HELP",
       "    Print this help.",
   };
-  ctx.reply.array(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.simple(line);
+  ctx.reply.help(kLines);
 }
 
 // MEMORY USAGE key [SAMPLES count]: the key, its slot in the table and what the value owns.
@@ -350,8 +348,7 @@ void memory_help(Context& ctx) {
       "HELP",
       "    Print this help.",
   };
-  ctx.reply.array(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.simple(line);
+  ctx.reply.help(kLines);
 }
 
 constexpr uint32_t kIntroFlags = kLoading | kStale;

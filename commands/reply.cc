@@ -97,6 +97,11 @@ void ReplyBuilder::verbatim(std::string_view s, std::string_view format) {
   out_.append("\r\n");
 }
 
+void ReplyBuilder::help(std::span<const std::string_view> lines) {
+  array(lines.size());
+  for (std::string_view line : lines) simple(line);
+}
+
 size_t ReplyBuilder::begin_deferred_array() {
   size_t token = out_.size();
   // Reserve room for the longest header; end_deferred_array rewrites it in place.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,9 @@ class ReplyBuilder {
   void double_value(double d);
   // RESP3 verbatim string (=len\r\ntxt:...), a bulk string in RESP2.
   void verbatim(std::string_view s, std::string_view format = "txt");
+
+  // An array of status lines, the form of every HELP subcommand's reply.
+  void help(std::span<const std::string_view> lines);
 
   // Deferred array length, for replies whose size is known only at the end (SCAN-like loops).
   size_t begin_deferred_array();

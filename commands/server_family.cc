@@ -137,13 +137,10 @@ void debug(Context& ctx) {
                             " lru:0 lru_seconds_idle:0 eddy:" + state->debug_string());
   }
   if (iequals(sub, "HELP")) {
-    ctx.reply.array(5);
-    ctx.reply.simple("DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
-    ctx.reply.simple("LOG <message>");
-    ctx.reply.simple("SLEEP <seconds>");
-    ctx.reply.simple("SET-ACTIVE-EXPIRE <0|1>");
-    ctx.reply.simple("OBJECT <key>");
-    return;
+    static constexpr std::string_view kLines[] = {
+        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "LOG <message>",
+        "SLEEP <seconds>", "SET-ACTIVE-EXPIRE <0|1>", "OBJECT <key>"};
+    return ctx.reply.help(kLines);
   }
   ctx.reply.error("unknown subcommand or wrong number of arguments for '" + std::string(sub) +
                   "'. Try DEBUG HELP.");
