@@ -10,6 +10,20 @@ so CPU per request and requests/s at pipeline 64 are the figures that tell serve
 
   bench/vs_redis.py --eddy build/server/eddy [--tests set,get,incr,mset] [--pipelines 1,16,64]
                     [--rounds 5] [--requests 200000] [--clients 50] [--keyspace 100000]
+
+--tests takes redis-benchmark -t names (set, get, incr, mset, lpush, rpush, lpop, rpop, hset, ...),
+the extra tests below, and the groups strings (set,get,incr,mset), lists
+(lpush,rpush,lpop,rpop,lrange_100,lrange_600), hashes (hset,hget) and all:
+
+  lpop, rpop   each run first pushes as many elements as it will pop (untimed), so every pop hits
+  lrange_100   LRANGE mylist 0 99 / 0 599 on a list of 600 3-byte elements filled before the run,
+  lrange_600   the command redis-benchmark's own lrange tests time, without their timed fill
+  hget         HGET myhash element:__rand_int__ on a hash filled beforehand with every field of
+               the keyspace (the fields -t hset writes), so every HGET hits
+
+Lists and hashes at pipeline 1 and 16:
+
+  bench/vs_redis.py --eddy build/server/eddy --tests lists,hashes --pipelines 1,16
 """
 import argparse
 import os
@@ -58,6 +72,7 @@ def rss_bytes(pid):
 class Server:
     def __init__(self, name, argv, port, workdir):
         self.name, self.port = name, port
+        self.prepared = {}
         self.proc = subprocess.Popen(argv, cwd=workdir, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         wait_ready(port)
@@ -65,6 +80,7 @@ class Server:
     def flush(self):
         subprocess.run(["redis-cli", "-p", str(self.port), "FLUSHALL"], check=True,
                        stdout=subprocess.DEVNULL)
+        self.prepared = {}
 
     def stop(self):
         self.proc.terminate()
@@ -74,14 +90,74 @@ class Server:
             self.proc.kill()
 
 
+GROUPS = {
+    "strings": ["set", "get", "incr", "mset"],
+    "lists": ["lpush", "rpush", "lpop", "rpop", "lrange_100", "lrange_600"],
+    "hashes": ["hset", "hget"],
+}
+GROUPS["all"] = GROUPS["strings"] + GROUPS["lists"] + GROUPS["hashes"]
+
+# Tests timed as a custom command line rather than with -t: the lrange tests of redis-benchmark
+# time their own LPUSH fill too (and its CPU would count), and there is no -t for HGET.
+CUSTOM = {
+    "lrange_100": ["lrange", "mylist", "0", "99"],
+    "lrange_600": ["lrange", "mylist", "0", "599"],
+    "hget": ["hget", "myhash", "element:__rand_int__"],
+}
+
+
+def expand_tests(spec):
+    tests = []
+    for name in spec.split(","):
+        name = name.strip().lower()
+        tests.extend(GROUPS.get(name, [name] if name else []))
+    return tests
+
+
+def resp(*args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+def pipe(server, payload):
+    subprocess.run(["redis-cli", "-p", str(server.port), "--pipe"], input=payload, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def prepare(server, test, args):
+    """Untimed setup that a test needs on `server` before each timed run."""
+    if test in ("lpop", "rpop"):
+        # The same 3-byte "xxx" elements that -t lpush writes, one for every pop to come.
+        batch = 1000
+        payload = b"".join(resp(b"RPUSH", b"mylist", *[b"xxx"] * min(batch, args.requests - i))
+                           for i in range(0, args.requests, batch))
+        pipe(server, payload)
+    elif test in ("lrange_100", "lrange_600"):
+        pipe(server, resp(b"DEL", b"mylist") + resp(b"RPUSH", b"mylist", *[b"xxx"] * 600))
+    elif test == "hget" and not server.prepared.get("hget"):
+        fields = []
+        for i in range(args.keyspace):
+            fields += [b"element:%012d" % i, b"xxx"]
+        payload = b"".join(resp(b"HSET", b"myhash", *fields[j:j + 2000])
+                           for j in range(0, len(fields), 2000))
+        pipe(server, payload)
+        server.prepared["hget"] = True
+
+
 def run_benchmark(server, test, pipeline, args):
+    prepare(server, test, args)
     cmd = ["redis-benchmark", "-p", str(server.port), "-c", str(args.clients), "-n",
-           str(args.requests), "-P", str(pipeline), "-r", str(args.keyspace), "-t", test, "--csv"]
+           str(args.requests), "-P", str(pipeline), "-r", str(args.keyspace), "--csv"]
+    cmd += CUSTOM[test] if test in CUSTOM else ["-t", test]
     before = cpu_seconds(server.proc.pid)
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     cpu = cpu_seconds(server.proc.pid) - before
     rows = [line for line in out.splitlines() if line and not line.startswith('"test"')]
-    rps = float(re.findall(r'"([\d.]+)"', rows[0])[0])
+    # The timed test is the last row (redis-benchmark prints fill steps such as
+    # "LPUSH (needed to benchmark LRANGE)" before it).
+    rps = float(re.findall(r'"([\d.]+)"', rows[-1])[0])
     requests = args.requests
     return rps, cpu / requests * 1e6  # µs of server CPU per request
 
@@ -89,7 +165,9 @@ def run_benchmark(server, test, pipeline, args):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--eddy", default="build/server/eddy")
-    p.add_argument("--tests", default="set,get,incr,mset")
+    p.add_argument("--tests", default="set,get,incr,mset",
+                   help="comma-separated redis-benchmark -t names, lrange_100, lrange_600, hget, "
+                        "or the groups strings, lists, hashes, all (default: %(default)s)")
     p.add_argument("--pipelines", default="1,16,64")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--requests", type=int, default=200000)
@@ -115,7 +193,7 @@ def main():
           "| eddy CPU µs/req | redis CPU µs/req | CPU ratio |")
     print("|---|---|---|---|---|---|---|---|")
     try:
-        for test in args.tests.split(","):
+        for test in expand_tests(args.tests):
             for pipeline in [int(x) for x in args.pipelines.split(",")]:
                 results = {"eddy": [], "redis": []}
                 for _ in range(args.rounds):
@@ -128,7 +206,8 @@ def main():
                 r_cpu = statistics.median(x[1] for x in results["redis"])
                 print(f"| {test.upper()} | {pipeline} | {e_rps:,.0f} | {r_rps:,.0f} | "
                       f"{statistics.median(ratios):.2f} ({min(ratios):.2f}..{max(ratios):.2f}) | "
-                      f"{e_cpu:.2f} | {r_cpu:.2f} | {e_cpu / r_cpu:.2f} |", flush=True)
+                      f"{e_cpu:.2f} | {r_cpu:.2f} | "
+                      f"{f'{e_cpu / r_cpu:.2f}' if r_cpu else 'n/a'} |", flush=True)
         print(f"# RSS after the run: eddy {rss_bytes(eddy.proc.pid) / 1e6:.1f} MB, "
               f"redis {rss_bytes(redis.proc.pid) / 1e6:.1f} MB")
     finally:

@@ -8,6 +8,12 @@
 
 namespace eddy::commands {
 
+// TYPE's name for a key type: "string", "list", "hash", or "none".
+std::string_view type_name(crdt::KeyType type);
+// OBJECT ENCODING's name for how Redis 7.0 would store the value: "int", "embstr", "raw",
+// "quicklist", "listpack", "hashtable".
+std::string_view encoding_name(const crdt::KeyState& state);
+
 // Case-insensitive comparison of an argument with an option name ("nx" == "NX").
 bool iequals(std::string_view a, std::string_view b);
 
@@ -34,6 +40,23 @@ std::optional<StringOptions> parse_string_options(Context& ctx, size_t first, St
 // getExpireMillisecondsOrReply does ("invalid expire time in '<command>' command").
 std::optional<int64_t> expire_at_ms(Context& ctx, std::string_view arg, bool seconds,
                                     bool absolute);
+
+// A blocking command's timeout in seconds (decimals allowed), as Redis's
+// getTimeoutFromObjectOrReply reads it: the absolute deadline in ms, 0 for "forever", or the
+// reply and nothing.
+std::optional<int64_t> block_deadline(Context& ctx, std::string_view arg);
+
+// SCAN's cursor: an unsigned decimal as strtoul reads it, or the reply "invalid cursor".
+std::optional<uint64_t> parse_cursor(Context& ctx, std::string_view arg);
+
+// The options of SCAN and HSCAN from args[first]: MATCH, COUNT (at least 1) and, for SCAN only,
+// TYPE; a syntax error otherwise.
+struct ScanOptions {
+  std::string_view pattern;
+  int64_t count = 10;
+  std::string_view type;
+};
+std::optional<ScanOptions> parse_scan_options(Context& ctx, size_t first, bool allow_type);
 
 // "invalid expire time in 'set' command": the command name as Redis prints it.
 void reply_invalid_expire(Context& ctx);

@@ -41,7 +41,11 @@ struct Client {
   bool watch_dirty = false;
   std::vector<std::pair<int, std::string>> watched_keys;
 
+  // In a blocking command: the connection executes nothing more until `resume` is called.
+  bool blocked = false;
+
   std::function<void()> kill;
+  std::function<void()> resume;
   std::function<void(std::string_view)> send_async;
 };
 

@@ -18,7 +18,7 @@ int64_t wall_ms() {
 // (pub/sub, argv memory) are honest zeros.
 std::string client_line(const Client& c) {
   int64_t now = wall_ms();
-  std::string flags = c.in_multi ? "x" : "N";
+  std::string flags = c.blocked ? "b" : c.in_multi ? "x" : "N";
   std::string cmd = c.last_command;
   return "id=" + std::to_string(c.id) + " addr=" + c.addr + " laddr=" + c.laddr +
          " fd=" + std::to_string(c.fd) + " name=" + c.name +
@@ -159,12 +159,26 @@ void client_kill(Context& ctx) {
   ctx.reply.integer(static_cast<int64_t>(victims.size()));
 }
 
-// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]: no command blocks yet, so no client is blocked.
+// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]: ends another client's blocking command as if its
+// timeout had passed, or with an UNBLOCKED error.
 void client_unblock(Context& ctx) {
-  if (!crdt::parse_strict_int64(ctx.args[2])) return ctx.reply.error(errors::kNotInteger);
-  if (ctx.args.size() == 4 && !iequals(ctx.args[3], "TIMEOUT") && !iequals(ctx.args[3], "ERROR"))
-    return ctx.reply.error("CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
-  ctx.reply.integer(0);
+  auto id = crdt::parse_strict_int64(ctx.args[2]);
+  if (!id) return ctx.reply.error(errors::kNotInteger);
+  bool as_error = false;
+  if (ctx.args.size() == 4) {
+    if (iequals(ctx.args[3], "ERROR"))
+      as_error = true;
+    else if (!iequals(ctx.args[3], "TIMEOUT"))
+      return ctx.reply.error("CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+  }
+  auto it = ctx.state.blocked.find(static_cast<uint64_t>(*id));
+  if (it == ctx.state.blocked.end()) return ctx.reply.integer(0);
+  Client& target = *it->second.client;
+  std::string out;
+  ReplyBuilder late(out, target.resp);
+  as_error ? late.error("-UNBLOCKED client unblocked via CLIENT UNBLOCK") : late.null_array();
+  ctx.state.unblock(target, out);
+  ctx.reply.integer(1);
 }
 
 // CLIENT NO-EVICT ON | OFF

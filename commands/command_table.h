@@ -94,6 +94,8 @@ class CommandTable {
 // Each family file defines its rows and exposes them here.
 std::span<const CommandSpec> string_commands();
 std::span<const CommandSpec> key_commands();
+std::span<const CommandSpec> list_commands();
+std::span<const CommandSpec> hash_commands();
 std::span<const CommandSpec> server_commands();
 std::span<const CommandSpec> connection_commands();
 std::span<const CommandSpec> transaction_commands();

@@ -85,6 +85,10 @@ Config::Config() {
   add({"node-name", {}, K::kString, "", false});
   add({"hub", {}, K::kString, "", false});
   add({"compact-compression", {}, K::kBool, "no", true});
+  add({"hash-max-listpack-entries", {"hash-max-ziplist-entries"}, K::kMemory, "512", true, {}, 0,
+       INT64_MAX});
+  add({"hash-max-listpack-value", {"hash-max-ziplist-value"}, K::kMemory, "64", true, {}, 0,
+       INT64_MAX});
 }
 
 void Config::add(Directive d) {

@@ -34,6 +34,13 @@ EngineState::EngineState(Engine& e, Config& cfg, crdt::Clock& clk)
   replica.set_compress_values(config.flag("compact-compression"));
   config.on_change("compact-compression",
                    [this](const Config::Directive& d) { replica.set_compress_values(d.value == "yes"); });
+  auto hash_limits = [this](const Config::Directive&) {
+    crdt::hash_limits() = {static_cast<size_t>(config.integer("hash-max-listpack-entries")),
+                           static_cast<size_t>(config.integer("hash-max-listpack-value"))};
+  };
+  hash_limits({});
+  config.on_change("hash-max-listpack-entries", hash_limits);
+  config.on_change("hash-max-listpack-value", hash_limits);
   config.on_change("loglevel", [](const Config::Directive& d) {
     if (auto level = compact::parse_log_level(d.value)) compact::set_log_level(*level);
   });
@@ -60,6 +67,9 @@ void EngineState::unwatch_all(Client& client) {
 }
 
 void EngineState::touch_key(int db, std::string_view key) {
+  if (!waiting.empty() && waiting.count(std::pair<int, std::string_view>(db, key)) &&
+      (ready_keys.empty() || ready_keys.back().first != db || ready_keys.back().second != key))
+    ready_keys.emplace_back(db, std::string(key));
   if (watchers.empty()) return;
   auto it = watchers.find(std::pair<int, std::string_view>(db, key));
   if (it == watchers.end()) return;
@@ -67,6 +77,8 @@ void EngineState::touch_key(int db, std::string_view key) {
 }
 
 void EngineState::touch_db(int db) {
+  for (const auto& [key, queue] : waiting)
+    if (db < 0 || key.first == db) ready_keys.push_back(key);
   for (auto& [wk, clients] : watchers)
     if (db < 0 || wk.first == db)
       for (Client* c : clients) c->watch_dirty = true;
@@ -198,6 +210,7 @@ void Engine::connect(Client& client) {
 }
 
 void Engine::disconnect(Client& client) {
+  state_->forget_blocked(client.id);
   state_->unwatch_all(client);
   state_->clients.erase(client.id);
 }
@@ -208,11 +221,13 @@ void Engine::execute(Client& client, std::span<const std::string_view> argv,
                      ReplyBuilder& reply) {
   if (argv.empty()) return;
   state_->dispatch(client, argv, reply);
+  if (!state_->ready_keys.empty()) state_->serve_ready_keys();
 }
 
 void Engine::cron() {
   // Redis's slow cycle budget: 25% of a 100 ms tick.
   if (state_->active_expire) state_->replica.active_expire_cycle(25'000);
+  if (!state_->blocked.empty()) state_->expire_blocked(state_->clock.now_ms());
 }
 
 Engine::NetStats& Engine::net_stats() { return state_->net; }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <span>
 #include <string>
@@ -27,6 +28,20 @@ struct Stats {
   uint64_t total_error_replies = 0;
   std::map<std::string, uint64_t> error_codes;  // errorstat_<code>
   int64_t last_reset_us = 0;
+};
+
+// What a blocking command answers where it may not block (inside MULTI/EXEC): BLPOP's null
+// array, BLMOVE's null. A timeout is a null array for all of them, as in Redis.
+enum class BlockedReply { kNull, kNullArray };
+
+// A client waiting in a blocking command. When one of its keys becomes a non-empty list, its
+// command runs again (as Redis 7.2 does) and either serves it or leaves it waiting.
+struct BlockedClient {
+  Client* client = nullptr;
+  const CommandSpec* spec = nullptr;
+  std::vector<std::string> argv;
+  std::vector<std::pair<int, std::string>> keys;
+  int64_t deadline_ms = 0;  // 0: forever
 };
 
 // Everything the command handlers share. The Engine owns one; handlers reach it through Context.
@@ -66,6 +81,22 @@ class EngineState {
   void call(const CommandSpec& spec, Client& client, std::span<const std::string_view> argv,
             ReplyBuilder& reply);
   void count_error(std::string_view code);
+
+  // Blocking commands. Clients wait per key in the order they blocked; a key that changed while
+  // clients wait on it is "ready", and serve_ready_keys runs their commands again after the
+  // command (or the applied remote unit) that changed it.
+  std::map<uint64_t, BlockedClient> blocked;
+  std::map<std::pair<int, std::string>, std::deque<uint64_t>, WatchKeyLess> waiting;
+  std::vector<std::pair<int, std::string>> ready_keys;
+  void block(BlockedClient entry);
+  void forget_blocked(uint64_t client_id);
+  // Ends a client's wait with `reply` (its late answer) and lets its connection go on.
+  void unblock(Client& client, std::string_view reply);
+  void serve_ready_keys();
+  void expire_blocked(int64_t now_ms);
+  bool rerunning() const { return rerunning_; }
+  bool in_exec() const { return call_depth_ > 1; }
+  void keep_blocked() { still_blocked_ = true; }
   // Refuses a command before it runs (unknown, wrong arity): rejected_calls, and inside MULTI
   // the transaction is marked to fail.
   void reject(Client& client, ReplyBuilder& reply, std::string_view text, const CommandSpec* spec);
@@ -73,6 +104,8 @@ class EngineState {
  private:
   int call_depth_ = 0;
   uint64_t nested_errors_ = 0;
+  bool rerunning_ = false;
+  bool still_blocked_ = false;
 };
 
 // What a handler receives: the arguments (args[0] is the command name as sent), the client, the
@@ -94,6 +127,13 @@ class Context {
   // Read lookups count keyspace hits and misses, as Redis's lookupKeyRead does.
   crdt::KeyState* lookup_read(std::string_view key);
   crdt::KeyState* lookup_write(std::string_view key) { return replica().find_for_write(db(), key); }
+
+  // Replies WRONGTYPE and returns true when the key exists and holds another type.
+  bool wrong_type(const crdt::KeyState* state, crdt::KeyType type);
+
+  // A blocking command found nothing: it waits on `keys` until `deadline_ms` (0: forever), or,
+  // where it may not block (inside MULTI/EXEC), answers `immediate`.
+  void block(std::span<const std::string_view> keys, int64_t deadline_ms, BlockedReply immediate);
 };
 
 }  // namespace eddy::commands

@@ -69,9 +69,11 @@ void server_section(EngineState& s, std::string& out) {
 void clients_section(EngineState& s, std::string& out) {
   field(out, "connected_clients", static_cast<int64_t>(s.clients.size()));
   field(out, "maxclients", s.config.integer("maxclients"));
-  field(out, "blocked_clients", 0);
+  int64_t with_timeout = 0;
+  for (const auto& [id, entry] : s.blocked) with_timeout += entry.deadline_ms != 0;
+  field(out, "blocked_clients", static_cast<int64_t>(s.blocked.size()));
   field(out, "tracking_clients", 0);
-  field(out, "clients_in_timeout_table", 0);
+  field(out, "clients_in_timeout_table", with_timeout);
 }
 
 void memory_section(EngineState& s, std::string& out) {

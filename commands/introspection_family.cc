@@ -268,18 +268,11 @@ void command_help(Context& ctx) {
   ctx.reply.help(kLines);
 }
 
-// Redis's encoding names for a string value.
-std::string_view string_encoding(std::string_view value) {
-  if (value.size() <= 20 && crdt::parse_strict_int64(value)) return "int";
-  return value.size() <= 44 ? "embstr" : "raw";
-}
-
 // OBJECT ENCODING key
 void object_encoding(Context& ctx) {
   const crdt::KeyState* state = ctx.replica().find(ctx.db(), ctx.args[2]);
   if (!state) return ctx.reply.null();
-  std::string scratch;
-  ctx.reply.bulk(string_encoding(state->string_value(scratch)));
+  ctx.reply.bulk(encoding_name(*state));
 }
 
 // OBJECT REFCOUNT key

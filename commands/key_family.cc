@@ -17,27 +17,40 @@ using crdt::KeyType;
 
 thread_local std::string scratch;
 
-std::string_view type_name(KeyType type) {
-  switch (type) {
-    case KeyType::kString:
-      return "string";
-    case KeyType::kNone:
-      break;
-  }
-  return "none";
-}
 
 void remove_key(Context& ctx, int db, std::string_view key) {
   ctx.replica().write(crdt::op::RemoveKey{db, std::string(key), {}});
 }
 
-// Writes a copy of `source`'s value and absolute expiry under (db, key). The write observes
-// whatever the destination held, so it replaces it.
+// Writes a copy of `source`'s value and absolute expiry under (db, key), replacing whatever the
+// destination held. A string is one SET; a list or hash is, in one unit, the removal of the
+// destination, its elements or fields (resolved values: counters copy as their sums), and the
+// expiry.
 void write_copy(Context& ctx, const KeyState& source, int db, std::string_view key) {
   auto at = source.expire_at();
-  ctx.replica().write(crdt::op::SetString{
-      db, std::string(key), std::string(source.string_value(scratch)),
-      at ? crdt::ExpiryAction::kSet : crdt::ExpiryAction::kClear, at.value_or(0), {}});
+  crdt::Replica& replica = ctx.replica();
+  if (source.type() == KeyType::kString) {
+    replica.write(crdt::op::SetString{
+        db, std::string(key), std::string(source.string_value(scratch)),
+        at ? crdt::ExpiryAction::kSet : crdt::ExpiryAction::kClear, at.value_or(0), {}});
+    return;
+  }
+  replica.begin_unit();
+  if (replica.peek_any(db, key)) remove_key(ctx, db, key);
+  if (const crdt::ListState* list = source.type() == KeyType::kList ? source.list() : nullptr) {
+    crdt::op::ListPush push{db, std::string(key), crdt::ListSide::kTail, {}, {}};
+    push.values.reserve(list->size());
+    for (size_t i = 0; i < list->size(); ++i) push.values.emplace_back(list->value(i, scratch));
+    replica.write(std::move(push));
+  } else {
+    crdt::op::HashSet set{db, std::string(key), {}, {}};
+    source.hash()->for_each([&](std::string_view field, const crdt::HashField& f) {
+      set.fields.push_back({std::string(field), std::string(f.cell.value(scratch)), {}, {}});
+    });
+    replica.write(std::move(set));
+  }
+  if (at) replica.write(crdt::op::SetExpiry{db, std::string(key), *at, {}});
+  replica.commit_unit();
 }
 
 // DEL key [key ...] / UNLINK key [key ...]
@@ -91,40 +104,14 @@ void keys(Context& ctx) {
   ctx.reply.end_deferred_array(token, n);
 }
 
-// SCAN's cursor: an unsigned decimal as strtoul reads it, or "invalid cursor".
-std::optional<uint64_t> parse_cursor(Context& ctx, std::string_view arg) {
-  std::string text(arg);
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || errno == ERANGE || *end != '\0') {
-    ctx.reply.error(errors::kCursor);
-    return std::nullopt;
-  }
-  return v;
-}
-
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 void scan(Context& ctx) {
   auto cursor = parse_cursor(ctx, ctx.args[1]);
   if (!cursor) return;
-  std::string_view pattern, type_filter;
-  int64_t count = 10;
-  for (size_t i = 2; i < ctx.args.size(); i += 2) {
-    bool has_value = i + 1 < ctx.args.size();
-    if (iequals(ctx.args[i], "COUNT") && has_value) {
-      auto v = int_arg(ctx, ctx.args[i + 1]);
-      if (!v) return;
-      if (*v < 1) return ctx.reply.error(errors::kSyntax);
-      count = *v;
-    } else if (iequals(ctx.args[i], "MATCH") && has_value) {
-      pattern = ctx.args[i + 1];
-    } else if (iequals(ctx.args[i], "TYPE") && has_value) {
-      type_filter = ctx.args[i + 1];
-    } else {
-      return ctx.reply.error(errors::kSyntax);
-    }
-  }
+  auto options = parse_scan_options(ctx, 2, true);
+  if (!options) return;
+  const std::string_view pattern = options->pattern, type_filter = options->type;
+  const int64_t count = options->count;
   crdt::Replica& replica = ctx.replica();
   auto& table = replica.table(ctx.db());
   std::vector<std::string> found;

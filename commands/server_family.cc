@@ -131,8 +131,7 @@ void debug(Context& ctx) {
     if (!state) return ctx.reply.error(errors::kNoSuchKey);
     std::string scratch;
     size_t len = state->string_value(scratch).size();
-    return ctx.reply.simple("Value at:0x0 refcount:1 encoding:" +
-                            std::string(len <= 44 ? "embstr" : "raw") +
+    return ctx.reply.simple("Value at:0x0 refcount:1 encoding:" + std::string(encoding_name(*state)) +
                             " serializedlength:" + std::to_string(len) +
                             " lru:0 lru_seconds_idle:0 eddy:" + state->debug_string());
   }

@@ -135,6 +135,13 @@ class KeyTable {
       for (size_t i = 0; i < t.capacity(); ++i)
         for (Node* n = t.buckets[i]; n; n = n->next) fn(n->key.plain_view(), n->value);
   }
+  template <class F>
+  void for_each(F&& fn) const {
+    for (const Table& t : t_)
+      for (size_t i = 0; i < t.capacity(); ++i)
+        for (const Node* n = t.buckets[i]; n; n = n->next)
+          fn(n->key.plain_view(), static_cast<const V&>(n->value));
+  }
 
   // Redis's dictScan: visits the bucket the cursor names in the small table and all its
   // expansions in the large one, then advances the cursor by reversed-bit increment.

@@ -51,10 +51,61 @@ bool Decimal::is_infinity_text(std::string_view t) {
   return equals_ignore_case(t, "inf") || equals_ignore_case(t, "infinity");
 }
 
+// strtold's hexadecimal form, 0x<hex>[.<hex>][p<exp>]: exact when the value is an integer or a
+// dyadic fraction that fits the decimal scale.
+std::optional<Decimal> Decimal::parse_hex(std::string_view t, bool negative) {
+  __int128 mantissa = 0;
+  int exponent = 0, digits = 0;
+  bool seen_point = false;
+  size_t i = 0;
+  for (; i < t.size(); ++i) {
+    char c = t[i];
+    if (c == '.' && !seen_point) {
+      seen_point = true;
+      continue;
+    }
+    int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
+            : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+            : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                     : -1;
+    if (v < 0) break;
+    if (mantissa > kMax / 16) return std::nullopt;
+    mantissa = mantissa * 16 + v;
+    ++digits;
+    if (seen_point) exponent -= 4;
+  }
+  if (digits == 0) return std::nullopt;
+  if (i < t.size() && (t[i] == 'p' || t[i] == 'P')) {
+    ++i;
+    bool exp_negative = false;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) exp_negative = t[i++] == '-';
+    int e = 0;
+    size_t start = i;
+    for (; i < t.size() && std::isdigit(static_cast<unsigned char>(t[i])); ++i)
+      if ((e = e * 10 + (t[i] - '0')) > 100000) return std::nullopt;
+    if (i == start) return std::nullopt;
+    exponent += exp_negative ? -e : e;
+  }
+  if (i != t.size()) return std::nullopt;
+  for (; exponent > 0; --exponent) {
+    if (mantissa > kMax / 2) return std::nullopt;
+    mantissa *= 2;
+  }
+  // m / 2^k = m * 5^k / 10^k.
+  int scale = 0;
+  for (; exponent < 0; ++exponent, ++scale) {
+    if (mantissa > kMax / 5 || scale == kMaxScale) return std::nullopt;
+    mantissa *= 5;
+  }
+  return Decimal(negative ? -mantissa : mantissa, scale).normalized();
+}
+
 std::optional<Decimal> Decimal::parse(std::string_view t) {
   size_t i = 0;
   bool negative = false;
   if (i < t.size() && (t[i] == '+' || t[i] == '-')) negative = t[i++] == '-';
+  if (t.size() - i > 2 && t[i] == '0' && (t[i + 1] == 'x' || t[i + 1] == 'X'))
+    return parse_hex(t.substr(i + 2), negative);
   __int128 coeff = 0;
   int digits = 0, frac_digits = 0, dropped_int_digits = 0;
   bool seen_point = false;

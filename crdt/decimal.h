@@ -18,7 +18,8 @@ class Decimal {
 
   Decimal() = default;
   static Decimal from_int(int64_t v) { return Decimal(v, 0); }
-  // The float syntax Redis accepts for INCRBYFLOAT in decimal form: [+-]digits[.digits][e[+-]n].
+  // The float syntax Redis accepts for INCRBYFLOAT: [+-]digits[.digits][e[+-]n], and strtold's
+  // hexadecimal [+-]0x<hex>[.<hex>][p[+-]n].
   // Nothing for text that is not a finite decimal number within range.
   static std::optional<Decimal> parse(std::string_view text);
   // True if `text` spells an infinity as strtold reads it ("inf", "+Infinity", ...).
@@ -43,6 +44,7 @@ class Decimal {
  private:
   Decimal(__int128 c, int s) : coeff_(c), scale_(static_cast<uint8_t>(s)) {}
   Decimal normalized() const;
+  static std::optional<Decimal> parse_hex(std::string_view digits, bool negative);
 
   __int128 coeff_ = 0;
   uint8_t scale_ = 0;

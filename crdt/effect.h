@@ -23,10 +23,28 @@ struct CounterFloor {
   friend bool operator==(const CounterFloor&, const CounterFloor&) = default;
 };
 
+// A hash field's counter lanes as a remover saw them.
+struct FieldFloors {
+  std::string field;
+  std::vector<CounterFloor> floors;
+  friend bool operator==(const FieldFloors&, const FieldFloors&) = default;
+};
+
 struct Observed {
   VersionVector dots;
-  std::vector<CounterFloor> floors;
+  std::vector<CounterFloor> floors;  // the string substate's counter lanes
+  std::vector<FieldFloors> fields;   // hash fields' counter lanes
+  bool empty() const { return dots.empty() && floors.empty() && fields.empty(); }
   friend bool operator==(const Observed&, const Observed&) = default;
+};
+
+// Where a list element hangs: HEAD and TAIL at the root, BEFORE and AFTER an LINSERT's pivot.
+enum class ListSide : uint8_t { kHead, kTail, kBefore, kAfter };
+
+struct PathStep {
+  ListSide side = ListSide::kHead;
+  Stamp dot;
+  friend bool operator==(const PathStep&, const PathStep&) = default;
 };
 
 enum class ExpiryAction : uint8_t { kKeep, kClear, kSet };
@@ -43,6 +61,10 @@ struct SetString {
   Observed seen;
 };
 
+// Every write of one type carries `others`: what its writer saw of the key when the key also
+// held substates of other types (written concurrently); they are observed-removed, so the
+// hidden type disappears at the first write by a replica that saw it. Empty in the common case.
+
 // INCR and friends: the writer's own lane moves by `delta` to `total`. `previous` is the lane's
 // dot before this increment at the writer (empty when the lane starts a new life there).
 struct CounterAdd {
@@ -51,6 +73,87 @@ struct CounterAdd {
   Decimal delta;
   Decimal total;
   Stamp previous;
+  Observed others;
+};
+
+// LPUSH and RPUSH (and the X forms): one effect for all the elements; they take consecutive
+// stamps ending at the effect's, in argument order.
+struct ListPush {
+  int db = 0;
+  std::string key;
+  ListSide side = ListSide::kHead;
+  std::vector<std::string> values;
+  Observed others;
+};
+
+// LINSERT: the new element (id = the effect's stamp) hangs BEFORE or AFTER the pivot's path.
+struct ListInsert {
+  int db = 0;
+  std::string key;
+  std::vector<PathStep> pivot;
+  ListSide side = ListSide::kBefore;
+  std::string value;
+  Observed others;
+};
+
+// LSET: a per-element LWW write.
+struct ListSet {
+  int db = 0;
+  std::string key;
+  Stamp id;
+  std::string value;
+  Observed others;
+};
+
+// Pops, LREM, LTRIM, LMOVE's source: the ids of the elements removed.
+struct ListRemove {
+  int db = 0;
+  std::string key;
+  std::vector<Stamp> ids;
+  Observed others;
+};
+
+// One field of HSET: the value, the field's birth at the writer (empty when the write creates
+// the field: its birth is then its own dot) and what the writer saw of the field.
+struct FieldWrite {
+  std::string field;
+  std::string value;
+  Stamp birth;
+  Observed seen;
+};
+
+// HSET, HMSET, HSETNX, HINCRBYFLOAT's result: field i takes the i-th of the consecutive stamps
+// ending at the effect's.
+struct HashSet {
+  int db = 0;
+  std::string key;
+  std::vector<FieldWrite> fields;
+  Observed others;
+};
+
+struct FieldRemove {
+  std::string field;
+  Observed seen;
+};
+
+// HDEL: an observed-remove per field.
+struct HashRemove {
+  int db = 0;
+  std::string key;
+  std::vector<FieldRemove> fields;
+  Observed others;
+};
+
+// HINCRBY, HINCRBYFLOAT: a CounterAdd on one field's lanes.
+struct FieldAdd {
+  int db = 0;
+  std::string key;
+  std::string field;
+  Decimal delta;
+  Decimal total;
+  Stamp previous;
+  Stamp birth;
+  Observed others;
 };
 
 // EXPIRE family and PERSIST (expire_at_ms == kPersist): a causal max-register entry.
@@ -69,11 +172,11 @@ struct RemoveKey {
   Observed seen;
 };
 
-// A key's counter lanes as a flusher saw them.
+// A key's counter lanes (its own and its hash fields') as a flusher saw them.
 struct KeyFloors {
   int db = 0;
   std::string key;
-  std::vector<CounterFloor> floors;
+  Observed floors;
 };
 
 // FLUSHDB (db >= 0) and FLUSHALL (db == -1): a global observed-remove with the replica's VV.
@@ -93,7 +196,15 @@ struct SwapDb {
 }  // namespace op
 
 using Op = std::variant<op::SetString, op::CounterAdd, op::SetExpiry, op::RemoveKey, op::Flush,
-                        op::SwapDb>;
+                        op::SwapDb, op::ListPush, op::ListInsert, op::ListSet, op::ListRemove,
+                        op::HashSet, op::HashRemove, op::FieldAdd>;
+
+// How many consecutive stamps an effect takes: one per element or field it writes.
+inline size_t stamps_needed(const Op& op) {
+  if (auto* push = std::get_if<op::ListPush>(&op)) return push->values.size();
+  if (auto* set = std::get_if<op::HashSet>(&op)) return set->fields.size();
+  return 1;
+}
 
 struct Effect {
   Stamp stamp;

@@ -14,8 +14,9 @@ class HybridClock {
  public:
   explicit HybridClock(const Clock& wall) : wall_(wall) {}
 
-  uint64_t next() {
-    last_ = std::max(last_ + 1, hlc_from_millis(wall_.now_ms()));
+  // Reserves n consecutive stamps and returns the last (a push of n elements takes n ids).
+  uint64_t next(uint64_t n = 1) {
+    last_ = std::max(last_ + n, hlc_from_millis(wall_.now_ms()) + n - 1);
     return last_;
   }
   void observe(uint64_t remote) { last_ = std::max(last_, remote); }

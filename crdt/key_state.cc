@@ -5,10 +5,6 @@
 namespace eddy::crdt {
 namespace {
 
-bool by_replica_id(const CounterLane& a, const CounterLane& b) {
-  return NodeRegistry::id(a.node) < NodeRegistry::id(b.node);
-}
-
 bool by_dot(const ExpiryEntry& a, const ExpiryEntry& b) { return a.dot < b.dot; }
 
 }  // namespace
@@ -40,9 +36,13 @@ std::optional<int64_t> parse_strict_int64(std::string_view s) {
 
 KeyState KeyState::clone() const {
   KeyState copy;
-  copy.value_ = value_.clone();
-  copy.value_stamp_ = value_stamp_;
-  if (extras_) copy.extras_ = std::make_unique<Extras>(*extras_);
+  copy.string_ = string_.clone();
+  if (extras_) {
+    copy.extras_ = std::make_unique<Extras>();
+    copy.extras_->expiry = extras_->expiry;
+    if (extras_->list) copy.extras_->list = std::make_unique<ListState>(extras_->list->clone());
+    if (extras_->hash) copy.extras_->hash = std::make_unique<HashState>(extras_->hash->clone());
+  }
   return copy;
 }
 
@@ -51,67 +51,41 @@ KeyState::Extras& KeyState::extras() {
   return *extras_;
 }
 
-void KeyState::drop_empty_extras() {
-  if (extras_ && extras_->lanes.empty() && extras_->expiry.empty() && extras_->shadows.empty())
-    extras_.reset();
+ListState& KeyState::list_for_write() {
+  auto& list = extras().list;
+  if (!list) list = std::make_unique<ListState>();
+  return *list;
 }
 
-void KeyState::set_register(const Stamp& stamp, std::string_view value, bool compress) {
-  value_.assign(value, compress);
-  value_stamp_ = stamp;
+HashState& KeyState::hash_for_write() {
+  auto& hash = extras().hash;
+  if (!hash) hash = std::make_unique<HashState>();
+  return *hash;
 }
 
-void KeyState::add_register(const Stamp& stamp, std::string_view value, bool compress) {
-  if (value_stamp_ == stamp) return;  // a duplicate delivery
-  auto shadow_at = [&](const Stamp& dot) {
-    auto& shadows = extras().shadows;
-    return std::lower_bound(shadows.begin(), shadows.end(), dot,
-                            [](const ShadowRegister& r, const Stamp& d) { return r.dot < d; });
+void KeyState::drop_empty() {
+  if (!extras_) return;
+  if (extras_->list && extras_->list->empty()) extras_->list.reset();
+  if (extras_->hash && extras_->hash->empty()) extras_->hash.reset();
+  if (extras_->expiry.empty() && !extras_->list && !extras_->hash) extras_.reset();
+}
+
+KeyType KeyState::type() const {
+  const bool string = string_.alive();
+  const ListState* l = list();
+  const HashState* h = hash();
+  if (string + (l != nullptr) + (h != nullptr) <= 1)
+    return string ? KeyType::kString : l ? KeyType::kList : h ? KeyType::kHash : KeyType::kNone;
+  // Concurrently created substates of different types: the latest write decides.
+  KeyType type = KeyType::kNone;
+  Stamp best;
+  auto consider = [&](KeyType t, const Stamp& latest) {
+    if (type == KeyType::kNone || best < latest) type = t, best = latest;
   };
-  if (!has_register()) {
-    set_register(stamp, value, compress);
-  } else if (value_stamp_ < stamp) {
-    std::string scratch;
-    ShadowRegister loser{std::string(value_.view(scratch)), value_stamp_};
-    extras().shadows.insert(shadow_at(loser.dot), std::move(loser));
-    set_register(stamp, value, compress);
-  } else {
-    auto pos = shadow_at(stamp);
-    if (pos == extras().shadows.end() || !(pos->dot == stamp))
-      extras().shadows.insert(pos, ShadowRegister{std::string(value), stamp});
-  }
-}
-
-void KeyState::promote_shadow(bool compress) {
-  if (has_register() || !extras_ || extras_->shadows.empty()) return;
-  ShadowRegister& best = extras_->shadows.back();
-  set_register(best.dot, best.value, compress);
-  extras_->shadows.pop_back();
-}
-
-std::string_view KeyState::string_value(std::string& scratch) const {
-  if (!has_counter()) return value_.view(scratch);
-  Decimal sum;
-  if (has_register()) {
-    // A concurrent SET of a non-number and an INCR: the SET's text is what every replica shows,
-    // deterministically, until a later write resolves it.
-    auto base = Decimal::parse(value_.view(scratch));
-    if (!base) return value_.view(scratch);
-    sum = *base;
-  }
-  for (const CounterLane& lane : extras_->lanes) {
-    auto contribution = lane.total.sub(lane.floor_total);
-    auto next = contribution ? sum.add(*contribution) : std::nullopt;
-    if (next) sum = *next;
-  }
-  scratch = sum.format();
-  return scratch;
-}
-
-size_t KeyState::string_length() const {
-  if (!has_counter() && !value_.is_compressed()) return value_.size();
-  std::string scratch;
-  return string_value(scratch).size();
+  if (string) consider(KeyType::kString, string_.latest());
+  if (l) consider(KeyType::kList, l->latest());
+  if (h) consider(KeyType::kHash, h->latest());
+  return type;
 }
 
 std::optional<int64_t> KeyState::expire_at() const {
@@ -130,31 +104,33 @@ Stamp KeyState::expiry_author() const {
   return best ? best->dot : Stamp{};
 }
 
-VersionVector KeyState::context() const {
+VersionVector KeyState::expiry_context() const {
   VersionVector vv;
-  if (has_register()) vv.add(value_stamp_);
-  if (extras_) {
-    for (const ShadowRegister& r : extras_->shadows) vv.add(r.dot);
-    for (const CounterLane& lane : extras_->lanes) vv.add(lane.dot);
+  if (extras_)
     for (const ExpiryEntry& e : extras_->expiry) vv.add(e.dot);
-  }
+  return vv;
+}
+
+VersionVector KeyState::context() const {
+  VersionVector vv = expiry_context();
+  string_.add_context(vv);
+  if (const ListState* l = list()) l->add_context(vv);
+  if (const HashState* h = hash()) h->add_context(vv);
   return vv;
 }
 
 Observed KeyState::observe() const {
   Observed seen;
   seen.dots = context();
-  if (extras_)
-    for (const CounterLane& lane : extras_->lanes)
-      seen.floors.push_back(CounterFloor{lane.node, lane.total, lane.dot});
+  string_.add_floors(seen.floors);
+  if (const HashState* h = hash()) h->add_floors(seen.fields);
   return seen;
 }
 
-const CounterLane* KeyState::lane(NodeIndex node) const {
-  if (!extras_) return nullptr;
-  for (const CounterLane& lane : extras_->lanes)
-    if (lane.node == node) return &lane;
-  return nullptr;
+Observed KeyState::observe_others(KeyType type) const {
+  const bool others = (type != KeyType::kString && string_.alive()) ||
+                      (type != KeyType::kList && list()) || (type != KeyType::kHash && hash());
+  return others ? observe() : Observed{};
 }
 
 void KeyState::remove_expiry_covered(const VersionVector& seen) {
@@ -162,85 +138,46 @@ void KeyState::remove_expiry_covered(const VersionVector& seen) {
   std::erase_if(extras_->expiry, [&](const ExpiryEntry& e) { return seen.covers(e.dot); });
 }
 
-void KeyState::apply_remove(const Observed& seen) {
-  remove_values_covered(seen);
-  remove_expiry_covered(seen.dots);
-  promote_shadow(false);
-  drop_empty_extras();
+void KeyState::remove_covered(const Observed& seen, KeyType keep) {
+  if (seen.empty()) return;
+  if (keep != KeyType::kString) string_.remove(seen.dots, seen.floors);
+  if (!extras_) return;
+  if (keep != KeyType::kList && extras_->list) extras_->list->remove_covered(seen.dots);
+  if (keep != KeyType::kHash && extras_->hash) extras_->hash->remove_covered(seen);
 }
 
-void KeyState::remove_values_covered(const Observed& seen) {
-  if (has_register() && seen.dots.covers(value_stamp_)) {
-    value_ = compact::CompactString();
-    value_stamp_ = Stamp{};
-  }
-  if (extras_) {
-    std::erase_if(extras_->shadows,
-                  [&](const ShadowRegister& r) { return seen.dots.covers(r.dot); });
-    for (const CounterFloor& floor : seen.floors) {
-      for (CounterLane& lane : extras_->lanes) {
-        if (lane.node != floor.node) continue;
-        if (lane.floor_dot < floor.dot) {
-          lane.floor_total = floor.total;
-          lane.floor_dot = floor.dot;
-        }
-      }
-    }
-    std::erase_if(extras_->lanes, [](const CounterLane& l) { return l.dot <= l.floor_dot; });
-  }
+void KeyState::apply_remove(const Observed& seen) {
+  remove_covered(seen, KeyType::kNone);
+  remove_expiry_covered(seen.dots);
+  drop_empty();
 }
 
 void KeyState::apply_remove_all_covered(const VersionVector& seen) {
-  if (has_register() && seen.covers(value_stamp_)) {
-    value_ = compact::CompactString();
-    value_stamp_ = Stamp{};
-  }
+  string_.remove_all_covered(seen);
   if (extras_) {
-    std::erase_if(extras_->shadows, [&](const ShadowRegister& r) { return seen.covers(r.dot); });
-    // Lanes the remover saw were floored by their own totals first (Flush's counters); what is
-    // left covered here had nothing beyond the floor.
-    std::erase_if(extras_->lanes, [&](const CounterLane& l) {
-      return seen.covers(l.dot) && l.dot <= l.floor_dot;
-    });
+    if (extras_->list) extras_->list->remove_covered(seen);
+    if (extras_->hash) extras_->hash->remove_all_covered(seen);
     remove_expiry_covered(seen);
   }
-  promote_shadow(false);
-  drop_empty_extras();
+  drop_empty();
 }
 
 void KeyState::apply(const Stamp& stamp, const op::SetString& op, bool compress) {
-  remove_values_covered(op.seen);
+  remove_covered(op.seen, KeyType::kString);
   if (op.expiry != ExpiryAction::kKeep) remove_expiry_covered(op.seen.dots);
-  promote_shadow(compress);
-  add_register(stamp, op.value, compress);
+  string_.set(stamp, op.value, op.seen.dots, op.seen.floors, compress);
   if (op.expiry == ExpiryAction::kSet) {
     auto& expiry = extras().expiry;
     ExpiryEntry entry{op.expire_at_ms, stamp};
     expiry.insert(std::upper_bound(expiry.begin(), expiry.end(), entry, by_dot), entry);
   }
-  drop_empty_extras();
+  drop_empty();
 }
 
 void KeyState::apply(const Stamp& stamp, const op::CounterAdd& op) {
-  auto& lanes = extras().lanes;
-  for (CounterLane& lane : lanes) {
-    if (lane.node != stamp.node) continue;
-    if (lane.dot < stamp) {
-      lane.total = op.total;
-      lane.dot = stamp;
-    }
-    return;
-  }
-  // Under causal delivery, a replica that holds no lane for this writer has seen (and removed)
-  // everything the lane held before this increment: the lane restarts with that as its floor,
-  // taken at the lane's previous dot, exactly the floor that a replica still holding the lane
-  // receives from the remover. When the lane starts a new life at its writer, the floor's dot is
-  // the instant just before this increment, so that a floor shipped by a remover of the lane's
-  // previous life (an older dot) can never lower the new one.
-  auto floor = op.total.sub(op.delta);
-  Stamp floor_dot = op.previous.empty() ? Stamp{stamp.hlc - 1, stamp.node} : op.previous;
-  CounterLane lane{stamp.node, op.total, stamp, floor ? *floor : Decimal{}, floor_dot};
-  lanes.insert(std::upper_bound(lanes.begin(), lanes.end(), lane, by_replica_id), lane);
+  remove_covered(op.others, KeyType::kString);
+  string_.add(stamp, op.delta, op.total, op.previous);
+  drop_empty();
 }
 
 void KeyState::apply(const Stamp& stamp, const op::SetExpiry& op) {
@@ -249,59 +186,63 @@ void KeyState::apply(const Stamp& stamp, const op::SetExpiry& op) {
   ExpiryEntry entry{op.expire_at_ms, stamp};
   auto pos = std::lower_bound(expiry.begin(), expiry.end(), entry, by_dot);
   if (pos == expiry.end() || !(pos->dot == stamp)) expiry.insert(pos, entry);
-  drop_empty_extras();
+  drop_empty();
+}
+
+void KeyState::apply(const Stamp& stamp, const op::ListPush& op, bool compress) {
+  remove_covered(op.others, KeyType::kList);
+  list_for_write().push(stamp, op.side, op.values, compress);
+  drop_empty();
+}
+
+void KeyState::apply(const Stamp& stamp, const op::ListInsert& op, bool compress) {
+  remove_covered(op.others, KeyType::kList);
+  list_for_write().insert(stamp, op.pivot, op.side, op.value, compress);
+  drop_empty();
+}
+
+void KeyState::apply(const Stamp& stamp, const op::ListSet& op, bool compress) {
+  remove_covered(op.others, KeyType::kList);
+  if (extras_ && extras_->list) extras_->list->set(stamp, op.id, op.value, compress);
+  drop_empty();
+}
+
+void KeyState::apply(const Stamp&, const op::ListRemove& op) {
+  remove_covered(op.others, KeyType::kList);
+  if (extras_ && extras_->list) extras_->list->remove(op.ids);
+  drop_empty();
+}
+
+void KeyState::apply(const Stamp& stamp, const op::HashSet& op, bool compress) {
+  remove_covered(op.others, KeyType::kHash);
+  HashState& hash = hash_for_write();
+  const uint64_t first = stamp.hlc - (op.fields.size() - 1);
+  for (size_t i = 0; i < op.fields.size(); ++i)
+    hash.set(Stamp{first + i, stamp.node}, op.fields[i], compress);
+  drop_empty();
+}
+
+void KeyState::apply(const Stamp&, const op::HashRemove& op) {
+  remove_covered(op.others, KeyType::kHash);
+  if (extras_ && extras_->hash)
+    for (const op::FieldRemove& f : op.fields) extras_->hash->remove(f.field, f.seen);
+  drop_empty();
+}
+
+void KeyState::apply(const Stamp& stamp, const op::FieldAdd& op) {
+  remove_covered(op.others, KeyType::kHash);
+  hash_for_write().add(stamp, op);
+  drop_empty();
 }
 
 KeyState KeyState::join(const KeyState& a, const VersionVector& ac, const KeyState& b,
                         const VersionVector& bc) {
   KeyState out;
+  out.string_ = Cell::join(a.string_, ac, b.string_, bc);
   static const Extras kNoExtras;
   const Extras& ae = a.extras_ ? *a.extras_ : kNoExtras;
   const Extras& be = b.extras_ ? *b.extras_ : kNoExtras;
-  Extras merged;
-  // Register entries (winner and shadows) form an observed-remove set of dots.
-  auto registers = [](const KeyState& k, const Extras& e) {
-    std::vector<ShadowRegister> all = e.shadows;
-    std::string scratch;
-    if (k.has_register()) all.push_back({std::string(k.value_.view(scratch)), k.value_stamp_});
-    return all;
-  };
-  std::vector<ShadowRegister> ra = registers(a, ae), rb = registers(b, be);
-  auto contains = [](const std::vector<ShadowRegister>& v, const Stamp& dot) {
-    return std::any_of(v.begin(), v.end(), [&](const ShadowRegister& r) { return r.dot == dot; });
-  };
-  for (const ShadowRegister& r : ra)
-    if (contains(rb, r.dot) || !bc.covers(r.dot)) merged.shadows.push_back(r);
-  for (const ShadowRegister& r : rb)
-    if (!contains(ra, r.dot) && !ac.covers(r.dot)) merged.shadows.push_back(r);
-  std::sort(merged.shadows.begin(), merged.shadows.end(),
-            [](const ShadowRegister& x, const ShadowRegister& y) { return x.dot < y.dot; });
-  if (!merged.shadows.empty()) {
-    out.set_register(merged.shadows.back().dot, merged.shadows.back().value, false);
-    merged.shadows.pop_back();
-  }
-  // Lanes: per writer, the later total and the later floor; a lane one side lacks although it saw
-  // the lane's dot was floored away there.
-  auto find_lane = [](const Extras& e, NodeIndex node) -> const CounterLane* {
-    for (const CounterLane& l : e.lanes)
-      if (l.node == node) return &l;
-    return nullptr;
-  };
-  for (const CounterLane& la : ae.lanes) {
-    const CounterLane* lb = find_lane(be, la.node);
-    if (!lb) {
-      if (!bc.covers(la.dot)) merged.lanes.push_back(la);
-      continue;
-    }
-    CounterLane l = la.dot < lb->dot ? *lb : la;
-    const CounterLane& floor_src = la.floor_dot < lb->floor_dot ? *lb : la;
-    l.floor_total = floor_src.floor_total;
-    l.floor_dot = floor_src.floor_dot;
-    if (l.floor_dot < l.dot) merged.lanes.push_back(l);
-  }
-  for (const CounterLane& lb : be.lanes)
-    if (!find_lane(ae, lb.node) && !ac.covers(lb.dot)) merged.lanes.push_back(lb);
-  std::sort(merged.lanes.begin(), merged.lanes.end(), by_replica_id);
+  Extras& merged = out.extras();
   // Expiry entries: an observed-remove set of dots.
   auto has_entry = [](const Extras& e, const ExpiryEntry& x) {
     return std::find(e.expiry.begin(), e.expiry.end(), x) != e.expiry.end();
@@ -311,44 +252,43 @@ KeyState KeyState::join(const KeyState& a, const VersionVector& ac, const KeySta
   for (const ExpiryEntry& x : be.expiry)
     if (!has_entry(ae, x) && !ac.covers(x.dot)) merged.expiry.push_back(x);
   std::sort(merged.expiry.begin(), merged.expiry.end(), by_dot);
-  if (!merged.lanes.empty() || !merged.expiry.empty() || !merged.shadows.empty())
-    out.extras_ = std::make_unique<Extras>(std::move(merged));
+  static const ListState kNoList;
+  static const HashState kNoHash;
+  if (ae.list || be.list)
+    merged.list = std::make_unique<ListState>(ListState::join(
+        ae.list ? *ae.list : kNoList, ac, be.list ? *be.list : kNoList, bc));
+  if (ae.hash || be.hash)
+    merged.hash = std::make_unique<HashState>(HashState::join(
+        ae.hash ? *ae.hash : kNoHash, ac, be.hash ? *be.hash : kNoHash, bc));
+  out.drop_empty();
   return out;
 }
 
 bool operator==(const KeyState& a, const KeyState& b) {
-  if (!(a.value_stamp_ == b.value_stamp_)) return false;
-  std::string sa, sb;
-  if (a.value_.view(sa) != b.value_.view(sb)) return false;
+  if (!(a.string_ == b.string_)) return false;
   if (!a.extras_ || !b.extras_) return !a.extras_ && !b.extras_;
-  return *a.extras_ == *b.extras_;
+  auto same = [](const auto* x, const auto* y) { return (!x && !y) || (x && y && *x == *y); };
+  return a.extras_->expiry == b.extras_->expiry && same(a.list(), b.list()) &&
+         same(a.hash(), b.hash());
 }
 
 std::string KeyState::debug_string() const {
-  auto stamp = [](const Stamp& s) {
-    return std::to_string(s.hlc) + "." + std::to_string(NodeRegistry::id(s.node));
-  };
-  std::string out;
-  std::string scratch;
-  if (has_register()) out += "reg=" + std::string(value_.view(scratch)) + "@" + stamp(value_stamp_);
+  std::string out = string_.debug_string();
   if (extras_) {
-    for (const CounterLane& l : extras_->lanes)
-      out += " lane=" + l.total.format() + "@" + stamp(l.dot) + "-" + l.floor_total.format() +
-             "@" + stamp(l.floor_dot);
     for (const ExpiryEntry& e : extras_->expiry)
-      out += " expiry=" + std::to_string(e.at_ms) + "@" + stamp(e.dot);
-    for (const ShadowRegister& r : extras_->shadows) out += " shadow=" + r.value + "@" + stamp(r.dot);
+      out += " expiry=" + std::to_string(e.at_ms) + "@" + debug_stamp(e.dot);
+    if (extras_->list) out += " " + extras_->list->debug_string();
+    if (extras_->hash) out += " " + extras_->hash->debug_string();
   }
   return out;
 }
 
 size_t KeyState::heap_bytes() const {
-  size_t bytes = value_.heap_bytes();
+  size_t bytes = string_.heap_bytes();
   if (extras_) {
-    bytes += sizeof(Extras) + extras_->lanes.capacity() * sizeof(CounterLane) +
-             extras_->expiry.capacity() * sizeof(ExpiryEntry) +
-             extras_->shadows.capacity() * sizeof(ShadowRegister);
-    for (const ShadowRegister& r : extras_->shadows) bytes += r.value.capacity();
+    bytes += sizeof(Extras) + extras_->expiry.capacity() * sizeof(ExpiryEntry);
+    if (extras_->list) bytes += sizeof(ListState) + extras_->list->heap_bytes();
+    if (extras_->hash) bytes += sizeof(HashState) + extras_->hash->heap_bytes();
   }
   return bytes;
 }

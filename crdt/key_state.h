@@ -8,26 +8,17 @@
 #include <vector>
 
 #include "compact/compact_string.h"
+#include "crdt/cell.h"
 #include "crdt/decimal.h"
 #include "crdt/effect.h"
+#include "crdt/hash.h"
+#include "crdt/list.h"
 #include "crdt/stamp.h"
 #include "crdt/version_vector.h"
 
 namespace eddy::crdt {
 
-enum class KeyType : uint8_t { kNone, kString };
-
-// One replica's lane of a key's PN-counter: the running total of its own increments (only its
-// owner writes it, so the greatest dot is the latest total) and the floor up to which a SET or
-// DEL has absorbed it. The lane contributes total - floor_total to the value.
-struct CounterLane {
-  NodeIndex node = 0;
-  Decimal total;
-  Stamp dot;
-  Decimal floor_total;
-  Stamp floor_dot;
-  friend bool operator==(const CounterLane&, const CounterLane&) = default;
-};
+enum class KeyType : uint8_t { kNone, kString, kList, kHash };
 
 // One entry of the causal max-register of absolute expiry; kPersist for PERSIST.
 struct ExpiryEntry {
@@ -36,11 +27,12 @@ struct ExpiryEntry {
   friend bool operator==(const ExpiryEntry&, const ExpiryEntry&) = default;
 };
 
-// The container behind one key: typed substates, each entry with its dot. The key's causal
-// context is derived from the live dots (max per replica): under causal delivery that is all an
-// observed-remove needs, and it keeps no tombstones. State transfer joins with the replicas'
-// global version vectors as contexts. The common case (a string written once, no TTL) is 48
-// bytes with no allocation besides the value's own; counter lanes and expiry entries live in an
+// The container behind one key: typed substates (string, list, hash), each entry with its dot,
+// and the expiry register. The key's causal context is derived from the live dots (max per
+// replica): under causal delivery that is all an observed-remove needs, and it keeps no
+// tombstones. Substates of different types written concurrently coexist; the visible type is
+// the one whose latest write has the greatest stamp. The common case (a string written once, no
+// TTL) is the string cell and one null pointer; expiry entries, lists and hashes live in an
 // extras block allocated only when a key has them.
 class KeyState {
  public:
@@ -49,21 +41,24 @@ class KeyState {
   KeyState& operator=(KeyState&&) noexcept = default;
   KeyState clone() const;
 
-  bool alive() const { return has_register() || (extras_ && !extras_->lanes.empty()); }
+  bool alive() const { return string_.alive() || list() || hash(); }
   // Entries that are no value (expiry entries of a key whose values are gone): such a key is
   // invisible but kept, so that a concurrent write arriving later finds them, as on replicas
   // that received the effects in another order.
   bool has_entries() const { return alive() || (extras_ && !extras_->expiry.empty()); }
-  KeyType type() const { return alive() ? KeyType::kString : KeyType::kNone; }
+  KeyType type() const;
 
-  // The string value as a reader sees it: the register, plus the counter lanes when there are
-  // any (SET k 10 ‖ INCR k reads 11). Views point into `scratch` when bytes had to be produced.
-  std::string_view string_value(std::string& scratch) const;
-  size_t string_length() const;
-  bool has_register() const { return !value_stamp_.empty(); }
-  bool has_counter() const { return extras_ && !extras_->lanes.empty(); }
-  const compact::CompactString& register_value() const { return value_; }
-  Stamp register_stamp() const { return value_stamp_; }
+  // The string substate.
+  std::string_view string_value(std::string& scratch) const { return string_.value(scratch); }
+  size_t string_length() const { return string_.length(); }
+  bool has_register() const { return string_.has_register(); }
+  bool has_counter() const { return string_.has_counter(); }
+  const compact::CompactString& register_value() const { return string_.register_value(); }
+  Stamp register_stamp() const { return string_.register_stamp(); }
+  const CounterLane* lane(NodeIndex node) const { return string_.lane(node); }
+  // The list and hash substates; null when the key has none (they are never empty).
+  const ListState* list() const { return extras_ ? extras_->list.get() : nullptr; }
+  const HashState* hash() const { return extras_ ? extras_->hash.get() : nullptr; }
 
   // The resolved expiry: the greatest surviving entry; nothing when none or PERSIST wins.
   std::optional<int64_t> expire_at() const;
@@ -71,13 +66,23 @@ class KeyState {
   Stamp expiry_author() const;
 
   VersionVector context() const;
+  VersionVector expiry_context() const;
   // What a writer that overwrites or removes this key ships as its observed context.
   Observed observe() const;
-  const CounterLane* lane(NodeIndex node) const;
+  // What a write of type `type` ships as `others`: nothing unless the key also holds substates
+  // of other types.
+  Observed observe_others(KeyType type) const;
 
   void apply(const Stamp& stamp, const op::SetString& op, bool compress);
   void apply(const Stamp& stamp, const op::CounterAdd& op);
   void apply(const Stamp& stamp, const op::SetExpiry& op);
+  void apply(const Stamp& stamp, const op::ListPush& op, bool compress);
+  void apply(const Stamp& stamp, const op::ListInsert& op, bool compress);
+  void apply(const Stamp& stamp, const op::ListSet& op, bool compress);
+  void apply(const Stamp& stamp, const op::ListRemove& op);
+  void apply(const Stamp& stamp, const op::HashSet& op, bool compress);
+  void apply(const Stamp& stamp, const op::HashRemove& op);
+  void apply(const Stamp& stamp, const op::FieldAdd& op);
   void apply_remove(const Observed& seen);
   // FLUSH's form of observed-remove: every dot the VV covers goes, lanes are floored entirely.
   void apply_remove_all_covered(const VersionVector& seen);
@@ -88,41 +93,30 @@ class KeyState {
                        const VersionVector& b_context);
   friend bool operator==(const KeyState& a, const KeyState& b);
 
-  // Every entry with its dot, for tests and DEBUG: "reg=v@hlc.node lane=node:total-floor@..."
+  // Every entry with its dot, for tests and DEBUG: "reg=v@hlc.node lane=... expiry=... list=[...]"
   std::string debug_string() const;
 
   // Bytes owned by this state outside the slot itself (for MEMORY USAGE).
   size_t heap_bytes() const;
 
  private:
-  // A concurrent register write that lost to the winner but that no replica has yet observed
-  // and removed: it stays, so that a DEL that saw only the winner leaves it standing (an
-  // observed-remove removes only what its writer saw). Rare: only under concurrency.
-  struct ShadowRegister {
-    std::string value;
-    Stamp dot;
-    friend bool operator==(const ShadowRegister&, const ShadowRegister&) = default;
-  };
   struct Extras {
-    std::vector<CounterLane> lanes;        // sorted by replica id
-    std::vector<ExpiryEntry> expiry;       // sorted by dot
-    std::vector<ShadowRegister> shadows;   // sorted by dot
-    friend bool operator==(const Extras&, const Extras&) = default;
+    std::vector<ExpiryEntry> expiry;  // sorted by dot
+    std::unique_ptr<ListState> list;
+    std::unique_ptr<HashState> hash;
   };
 
   Extras& extras();
-  // Keeps the representation canonical (extras only when non-empty), so that replicas holding
-  // the same state hold the same bytes.
-  void drop_empty_extras();
+  ListState& list_for_write();
+  HashState& hash_for_write();
+  // Keeps the representation canonical (no empty substate, extras only when non-empty), so that
+  // replicas holding the same state hold the same bytes.
+  void drop_empty();
   void remove_expiry_covered(const VersionVector& seen);
-  void remove_values_covered(const Observed& seen);
-  void set_register(const Stamp& stamp, std::string_view value, bool compress);
-  void add_register(const Stamp& stamp, std::string_view value, bool compress);
-  // After removals: the greatest surviving shadow becomes the register.
-  void promote_shadow(bool compress);
+  // Observed-remove of every substate except `keep` (KeyType::kNone: of all of them).
+  void remove_covered(const Observed& seen, KeyType keep);
 
-  compact::CompactString value_;
-  Stamp value_stamp_;
+  Cell string_;
   std::unique_ptr<Extras> extras_;
 };
 

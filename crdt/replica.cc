@@ -62,6 +62,17 @@ const KeyState* Replica::peek_any(int db, std::string_view key) const {
   return state ? state : dbs_[db].ghosts.find(key);
 }
 
+namespace {
+
+Observed observe_cell(const Cell& cell) {
+  Observed seen;
+  cell.add_context(seen.dots);
+  cell.add_floors(seen.floors);
+  return seen;
+}
+
+}  // namespace
+
 // Fills in what this replica has observed of the key the op writes: the context that lets the
 // op remove exactly what its writer saw, and, for counters, the writer's new lane total.
 void Replica::fill_context(Op& op) {
@@ -73,19 +84,52 @@ void Replica::fill_context(Op& op) {
           o.seen = state ? state->observe() : Observed{};
         } else if constexpr (std::is_same_v<T, op::SetExpiry>) {
           const KeyState* state = peek_any(o.db, o.key);
-          o.seen = state ? state->context() : VersionVector{};
+          o.seen = state ? state->expiry_context() : VersionVector{};
         } else if constexpr (std::is_same_v<T, op::CounterAdd>) {
           const KeyState* state = dbs_[o.db].keys.find(o.key);
           const CounterLane* lane = state ? state->lane(node_) : nullptr;
           auto total = (lane ? lane->total : Decimal{}).add(o.delta);
           o.total = total ? *total : o.delta;
           o.previous = lane ? lane->dot : Stamp{};
+          if (state) o.others = state->observe_others(KeyType::kString);
+        } else if constexpr (std::is_same_v<T, op::ListPush> || std::is_same_v<T, op::ListInsert> ||
+                             std::is_same_v<T, op::ListSet> || std::is_same_v<T, op::ListRemove>) {
+          if (const KeyState* state = dbs_[o.db].keys.find(o.key))
+            o.others = state->observe_others(KeyType::kList);
+        } else if constexpr (std::is_same_v<T, op::HashSet> || std::is_same_v<T, op::HashRemove>) {
+          const KeyState* state = dbs_[o.db].keys.find(o.key);
+          const HashState* hash = state ? state->hash() : nullptr;
+          if (state) o.others = state->observe_others(KeyType::kHash);
+          if constexpr (std::is_same_v<T, op::HashSet>) {
+            for (op::FieldWrite& w : o.fields) {
+              const HashField* f = hash ? hash->find(w.field) : nullptr;
+              w.birth = f ? f->birth : Stamp{};
+              w.seen = f ? observe_cell(f->cell) : Observed{};
+            }
+          } else {
+            for (op::FieldRemove& r : o.fields) {
+              const HashField* f = hash ? hash->find(r.field) : nullptr;
+              r.seen = f ? observe_cell(f->cell) : Observed{};
+            }
+          }
+        } else if constexpr (std::is_same_v<T, op::FieldAdd>) {
+          const KeyState* state = dbs_[o.db].keys.find(o.key);
+          const HashField* f = state && state->hash() ? state->hash()->find(o.field) : nullptr;
+          const CounterLane* lane = f ? f->cell.lane(node_) : nullptr;
+          auto total = (lane ? lane->total : Decimal{}).add(o.delta);
+          o.total = total ? *total : o.delta;
+          o.previous = lane ? lane->dot : Stamp{};
+          o.birth = f ? f->birth : Stamp{};
+          if (state) o.others = state->observe_others(KeyType::kHash);
         } else if constexpr (std::is_same_v<T, op::Flush>) {
           o.seen = vv_;
           for (int db = 0; db < options_.databases; ++db) {
             if (o.db >= 0 && db != o.db) continue;
             dbs_[db].keys.for_each([&](std::string_view key, KeyState& s) {
-              if (s.has_counter()) o.counters.push_back({db, std::string(key), s.observe().floors});
+              Observed floors;
+              if (s.has_counter()) floors.floors = s.observe().floors;
+              if (s.hash()) s.hash()->add_floors(floors.fields);
+              if (!floors.empty()) o.counters.push_back({db, std::string(key), std::move(floors)});
             });
           }
         }
@@ -96,11 +140,22 @@ void Replica::fill_context(Op& op) {
 void Replica::write(Op op) {
   begin_unit();
   fill_context(op);
-  Stamp stamp{hlc_.next(), node_};
+  Stamp stamp{hlc_.next(stamps_needed(op)), node_};
   apply(stamp, op);
   ++unit_writes_;
   // Units exist for the journal; with no journal attached there is nobody to hand them to.
+  // A local removal that takes a key's last element or field deletes the key, TTL included, as
+  // in Redis: the expiry entries it saw are removed in the same unit.
+  const KeyState* emptied = nullptr;
+  int db = 0;
+  std::string key;
+  if (auto* r = std::get_if<op::ListRemove>(&op)) db = r->db, key = r->key;
+  if (auto* r = std::get_if<op::HashRemove>(&op)) db = r->db, key = r->key;
+  if (!key.empty() || std::holds_alternative<op::ListRemove>(op) ||
+      std::holds_alternative<op::HashRemove>(op))
+    emptied = dbs_[db].ghosts.find(key);
   if (sink_) pending_.effects.push_back(Effect{stamp, std::move(op)});
+  if (emptied) write(op::RemoveKey{db, std::move(key), {}});
   commit_unit();
 }
 
@@ -152,9 +207,17 @@ void Replica::apply(const Stamp& stamp, const Op& op) {
           apply_to_key(
               o.db, o.key,
               [&](KeyState& s) { s.apply(stamp, o, options_.compress_values); }, true);
-        } else if constexpr (std::is_same_v<T, op::CounterAdd>) {
-          apply_to_key(o.db, o.key, [&](KeyState& s) { s.apply(stamp, o); }, true);
-        } else if constexpr (std::is_same_v<T, op::SetExpiry>) {
+        } else if constexpr (std::is_same_v<T, op::ListPush> ||
+                             std::is_same_v<T, op::ListInsert> || std::is_same_v<T, op::ListSet> ||
+                             std::is_same_v<T, op::HashSet>) {
+          apply_to_key(
+              o.db, o.key,
+              [&](KeyState& s) { s.apply(stamp, o, options_.compress_values); }, true);
+        } else if constexpr (std::is_same_v<T, op::ListRemove> ||
+                             std::is_same_v<T, op::HashRemove>) {
+          apply_to_key(o.db, o.key, [&](KeyState& s) { s.apply(stamp, o); }, false);
+        } else if constexpr (std::is_same_v<T, op::CounterAdd> || std::is_same_v<T, op::SetExpiry> ||
+                             std::is_same_v<T, op::FieldAdd>) {
           apply_to_key(o.db, o.key, [&](KeyState& s) { s.apply(stamp, o); }, true);
         } else if constexpr (std::is_same_v<T, op::RemoveKey>) {
           apply_to_key(o.db, o.key, [&](KeyState& s) { s.apply_remove(o.seen); }, false);
@@ -164,7 +227,7 @@ void Replica::apply(const Stamp& stamp, const Op& op) {
             Database& d = dbs_[db];
             for (const op::KeyFloors& kf : o.counters)
               if (kf.db == db)
-                if (KeyState* s = d.keys.find(kf.key)) s->apply_remove(Observed{{}, kf.floors});
+                if (KeyState* s = d.keys.find(kf.key)) s->apply_remove(kf.floors);
             std::vector<std::string> dead;
             d.keys.for_each([&](std::string_view key, KeyState& s) {
               s.apply_remove_all_covered(o.seen);

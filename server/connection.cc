@@ -55,6 +55,17 @@ void Connection::start() {
       self->flush();
     }
   };
+  client_.resume = [weak] {
+    if (auto self = weak.lock()) {
+      // Unblocked by another client's command: go on with what this client already sent.
+      asio::post(self->socket_.get_executor(), [self] {
+        if (self->closed_) return;
+        self->process();
+        self->flush();
+        self->read();
+      });
+    }
+  };
   server_.add(this);
   server_.engine().connect(client_);
   server_.engine().net_stats().connections_received++;
@@ -100,7 +111,7 @@ void Connection::process() {
   RespParser::Limits limits;
   limits.max_bulk = config.integer("proto-max-bulk-len");
   parser_.set_limits(limits);
-  while (!client_.close_after_reply) {
+  while (!client_.close_after_reply && !client_.blocked) {
     commands::ReplyBuilder reply(out_, client_.resp);
     RespParser::Status status = parser_.next(argv_);
     if (status == RespParser::Status::kNeedMore) break;

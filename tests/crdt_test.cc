@@ -408,5 +408,194 @@ TEST(LatticeTest, ApplyingAnEffectEqualsJoiningTheSendersState) {
   }
 }
 
+// --- Lists and hashes ---------------------------------------------------------------------
+
+std::vector<std::string> list_values(const Replica& r, const std::string& key) {
+  std::vector<std::string> out;
+  const KeyState* s = r.peek(0, key);
+  if (!s || !s->list()) return out;
+  std::string scratch;
+  for (size_t i = 0; i < s->list()->size(); ++i) out.emplace_back(s->list()->value(i, scratch));
+  return out;
+}
+
+std::string hash_fields(const Replica& r, const std::string& key) {
+  const KeyState* s = r.peek(0, key);
+  if (!s || !s->hash()) return "";
+  std::string out, scratch;
+  s->hash()->for_each([&](std::string_view name, const HashField& f) {
+    out += std::string(name) + "=" + std::string(f.cell.value(scratch)) + " ";
+  });
+  return out;
+}
+
+enum class CollectionMix { kAll, kNoCounters, kCountersOnly };
+
+// A random list or hash write as a command would build it against replica i's current state
+// (pops and LREM ship the ids they saw, LINSERT its pivot's path, LSET the element's id).
+Op random_collection_op(Cluster& cluster, int i, CollectionMix mix) {
+  auto& rng = cluster.rng();
+  const Replica& r = cluster.replica(i);
+  const std::string key = rng() % 2 ? "l" : "h";
+  const KeyState* s = r.peek(0, key);
+  auto value = [&] { return std::string(1, static_cast<char>('a' + rng() % 26)); };
+  if (mix == CollectionMix::kCountersOnly)
+    return op::FieldAdd{0, "h", "n" + std::to_string(rng() % 2),
+                        Decimal::from_int(static_cast<int64_t>(rng() % 7)), {}, {}, {}, {}};
+  const unsigned pick = rng() % 12;
+  if (pick == 0) return op::RemoveKey{0, key, {}};
+  if (pick == 1) return op::SetString{0, key, value(), ExpiryAction::kClear, 0, {}};
+  if (key == "l") {
+    const ListState* list = s ? s->list() : nullptr;
+    if (!list || pick < 5) {
+      std::vector<std::string> values(1 + rng() % 3);
+      for (auto& v : values) v = value();
+      return op::ListPush{0, key, rng() % 2 ? ListSide::kHead : ListSide::kTail, values, {}};
+    }
+    const size_t at = rng() % list->size();
+    if (pick < 7)
+      return op::ListInsert{0, key, list->path(at),
+                            rng() % 2 ? ListSide::kBefore : ListSide::kAfter, value(), {}};
+    if (pick < 9) return op::ListSet{0, key, list->id(at), value(), {}};
+    std::vector<Stamp> ids{list->id(at)};
+    if (list->size() > 1) ids.push_back(list->id(rng() % 2 ? 0 : list->size() - 1));
+    return op::ListRemove{0, key, ids, {}};
+  }
+  const HashState* hash = s ? s->hash() : nullptr;
+  if (pick < 7 || !hash) {
+    op::HashSet set{0, key, {}, {}};
+    for (unsigned n = 1 + rng() % 2; n > 0; --n)
+      set.fields.push_back({"f" + std::to_string(rng() % 4), value(), {}, {}});
+    return set;
+  }
+  if (pick < 9 && mix == CollectionMix::kAll)
+    return op::FieldAdd{0, key, "f" + std::to_string(rng() % 4),
+                        Decimal::from_int(static_cast<int64_t>(rng() % 7)), {}, {}, {}, {}};
+  return op::HashRemove{0, key, {{"f" + std::to_string(rng() % 4), {}}}, {}};
+}
+
+void run_random_collection_writes(Cluster& cluster, int writes, CollectionMix mix) {
+  for (int w = 0; w < writes; ++w) {
+    int i = static_cast<int>(cluster.rng()() % cluster.size());
+    cluster.write(i, random_collection_op(cluster, i, mix));
+    if (cluster.rng()() % 3 == 0) cluster.deliver_one(cluster.rng()() % 5 == 0);
+  }
+}
+
+TEST(ListHashConvergenceTest, RandomCausalOrdersWithDuplicatesEndIdentical) {
+  uint64_t base = test_seed(std::random_device{}());
+  for (uint64_t round = 0; round < 300; ++round) {
+    uint64_t seed = base + round;
+    SCOPED_TRACE("seed " + std::to_string(seed) + " (replay with EDDY_CRDT_SEED)");
+    Cluster cluster(3, seed);
+    run_random_collection_writes(cluster, 60, CollectionMix::kAll);
+    cluster.deliver_all();
+    for (const std::string key : {"l", "h"}) {
+      const KeyState* first = cluster.replica(0).peek_any(0, key);
+      for (int i = 1; i < cluster.size(); ++i) {
+        const KeyState* other = cluster.replica(i).peek_any(0, key);
+        ASSERT_EQ(first == nullptr, other == nullptr) << key;
+        if (!first) continue;
+        ASSERT_TRUE(*first == *other)
+            << key << ": " << first->debug_string() << " vs " << other->debug_string();
+        ASSERT_EQ(first->debug_string(), other->debug_string());
+        ASSERT_EQ(list_values(cluster.replica(0), key), list_values(cluster.replica(i), key));
+        ASSERT_EQ(hash_fields(cluster.replica(0), key), hash_fields(cluster.replica(i), key));
+      }
+    }
+  }
+}
+
+TEST(ListHashConvergenceTest, ConcurrentPushesInterleaveByTimeKeepingEachReplicasOrder) {
+  Cluster cluster(2, 11);
+  cluster.write(0, op::ListPush{0, "l", ListSide::kTail, {"a1", "a2"}, {}});
+  cluster.write(1, op::ListPush{0, "l", ListSide::kTail, {"b1"}, {}});
+  cluster.write(0, op::ListPush{0, "l", ListSide::kTail, {"a3"}, {}});
+  cluster.deliver_all();
+  auto merged = list_values(cluster.replica(0), "l");
+  EXPECT_EQ(merged, list_values(cluster.replica(1), "l"));
+  auto pos = [&](const std::string& v) { return std::find(merged.begin(), merged.end(), v) - merged.begin(); };
+  EXPECT_LT(pos("a1"), pos("a2"));
+  EXPECT_LT(pos("a2"), pos("a3"));
+  EXPECT_EQ(merged.size(), 4u);
+}
+
+TEST(ListHashConvergenceTest, DeleteConcurrentWithPushKeepsOnlyThePush) {
+  Cluster cluster(2, 12);
+  cluster.write(0, op::ListPush{0, "l", ListSide::kHead, {"x"}, {}});
+  cluster.deliver_all();
+  cluster.write(0, op::RemoveKey{0, "l", {}});
+  cluster.write(1, op::ListPush{0, "l", ListSide::kHead, {"y"}, {}});
+  cluster.deliver_all();
+  EXPECT_EQ(list_values(cluster.replica(0), "l"), std::vector<std::string>{"y"});
+  EXPECT_EQ(list_values(cluster.replica(1), "l"), std::vector<std::string>{"y"});
+}
+
+TEST(ListHashConvergenceTest, LsetConcurrentWithPopLeavesTheElementPopped) {
+  Cluster cluster(2, 13);
+  cluster.write(0, op::ListPush{0, "l", ListSide::kTail, {"a", "b"}, {}});
+  cluster.deliver_all();
+  const Stamp first = cluster.replica(0).peek(0, "l")->list()->id(0);
+  cluster.write(0, op::ListRemove{0, "l", {first}, {}});
+  cluster.write(1, op::ListSet{0, "l", first, "z", {}});
+  cluster.deliver_all();
+  EXPECT_EQ(list_values(cluster.replica(0), "l"), std::vector<std::string>{"b"});
+  EXPECT_EQ(list_values(cluster.replica(1), "l"), std::vector<std::string>{"b"});
+}
+
+TEST(ListHashConvergenceTest, HsetConcurrentWithHdelSurvivesAndIncrementsAddUp) {
+  Cluster cluster(2, 14);
+  cluster.write(0, op::HashSet{0, "h", {{"f", "1", {}, {}}, {"n", "10", {}, {}}}, {}});
+  cluster.deliver_all();
+  cluster.write(0, op::HashRemove{0, "h", {{"f", {}}}, {}});
+  cluster.write(1, op::HashSet{0, "h", {{"f", "2", {}, {}}}, {}});
+  cluster.write(0, op::FieldAdd{0, "h", "n", Decimal::from_int(7), {}, {}, {}, {}});
+  cluster.write(1, op::FieldAdd{0, "h", "n", Decimal::from_int(3), {}, {}, {}, {}});
+  cluster.deliver_all();
+  EXPECT_EQ(hash_fields(cluster.replica(0), "h"), "f=2 n=20 ");
+  EXPECT_EQ(hash_fields(cluster.replica(1), "h"), "f=2 n=20 ");
+}
+
+TEST(ListHashConvergenceTest, ConcurrentTypesResolveToTheLatestWriteAndTheLoserGoes) {
+  Cluster cluster(2, 15);
+  cluster.write(0, op::SetString{0, "k", "s", ExpiryAction::kClear, 0, {}});
+  cluster.write(1, op::ListPush{0, "k", ListSide::kHead, {"x"}, {}});
+  cluster.deliver_all();
+  EXPECT_EQ(cluster.replica(0).peek(0, "k")->type(), KeyType::kList);
+  EXPECT_EQ(cluster.replica(1).peek(0, "k")->type(), KeyType::kList);
+  EXPECT_TRUE(cluster.replica(0).peek(0, "k")->has_register());
+  cluster.write(0, op::ListPush{0, "k", ListSide::kHead, {"y"}, {}});
+  cluster.deliver_all();
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_FALSE(cluster.replica(i).peek(0, "k")->has_register());
+    EXPECT_EQ(list_values(cluster.replica(i), "k"), (std::vector<std::string>{"y", "x"}));
+  }
+}
+
+TEST(ListHashLatticeTest, JoinIsCommutativeAssociativeIdempotentAndMatchesApply) {
+  uint64_t base = test_seed(std::random_device{}());
+  for (uint64_t round = 0; round < 300; ++round) {
+    uint64_t seed = base + round;
+    SCOPED_TRACE("seed " + std::to_string(seed) + " (replay with EDDY_CRDT_SEED)");
+    const CollectionMix mix = round % 2 ? CollectionMix::kCountersOnly : CollectionMix::kNoCounters;
+    Cluster cluster(3, seed);
+    run_random_collection_writes(cluster, 30, mix);
+    for (const std::string key : {"l", "h"}) {
+      Sample a = sample_of(cluster, 0, key), b = sample_of(cluster, 1, key),
+             c = sample_of(cluster, 2, key);
+      ASSERT_TRUE(join(a, b).state == join(b, a).state) << key;
+      ASSERT_TRUE(join(join(a, b), c).state == join(a, join(b, c)).state) << key;
+      ASSERT_TRUE(join(a, a).state == a.state) << key;
+    }
+    cluster.deliver_all();
+    for (const std::string key : {"l", "h"}) {
+      Sample a = sample_of(cluster, 0, key), b = sample_of(cluster, 1, key);
+      ASSERT_TRUE(join(a, b).state == a.state)
+          << key << ": " << join(a, b).state.debug_string() << " vs " << a.state.debug_string();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace eddy::crdt
+
