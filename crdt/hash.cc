@@ -58,9 +58,12 @@ void HashState::settle(std::string_view field) {
   if (table_) return;
   auto at = std::find_if(packed_.begin(), packed_.end(),
                          [&](const auto& entry) { return &entry.second == f; });
+  const Stamp place = f->place();
+  const bool after_previous = at == packed_.begin() || std::prev(at)->second.place() < place;
+  const bool before_next = std::next(at) == packed_.end() || place < std::next(at)->second.place();
+  if (after_previous && before_next) return;  // the common case: its place did not change
   auto entry = std::move(*at);
   packed_.erase(at);
-  const Stamp place = entry.second.place();
   auto pos = std::upper_bound(packed_.begin(), packed_.end(), place,
                               [](const Stamp& p, const auto& e) { return p < e.second.place(); });
   packed_.insert(pos, std::move(entry));

@@ -118,6 +118,10 @@ void ListState::insert(const Stamp& id, std::span<const PathStep> pivot, ListSid
 }
 
 size_t ListState::find(const Stamp& id) const {
+  // Pops and trims name elements at the ends.
+  if (elements_.empty()) return 0;
+  if (elements_.front().id == id) return 0;
+  if (elements_.back().id == id) return elements_.size() - 1;
   for (ListSide side : {ListSide::kHead, ListSide::kTail}) {
     PathView target{{}, PathStep{side, id}};
     auto pos = std::lower_bound(elements_.begin(), elements_.end(), target,

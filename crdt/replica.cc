@@ -1,5 +1,6 @@
 #include "crdt/replica.h"
 
+#include <optional>
 #include <type_traits>
 
 namespace eddy::crdt {
@@ -146,16 +147,17 @@ void Replica::write(Op op) {
   // Units exist for the journal; with no journal attached there is nobody to hand them to.
   // A local removal that takes a key's last element or field deletes the key, TTL included, as
   // in Redis: the expiry entries it saw are removed in the same unit.
-  const KeyState* emptied = nullptr;
-  int db = 0;
-  std::string key;
-  if (auto* r = std::get_if<op::ListRemove>(&op)) db = r->db, key = r->key;
-  if (auto* r = std::get_if<op::HashRemove>(&op)) db = r->db, key = r->key;
-  if (!key.empty() || std::holds_alternative<op::ListRemove>(op) ||
-      std::holds_alternative<op::HashRemove>(op))
-    emptied = dbs_[db].ghosts.find(key);
+  std::optional<op::RemoveKey> delete_key;
+  std::visit(
+      [&](const auto& o) {
+        using T = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<T, op::ListRemove> || std::is_same_v<T, op::HashRemove>)
+          if (!dbs_[o.db].keys.find(o.key) && dbs_[o.db].ghosts.find(o.key))
+            delete_key = op::RemoveKey{o.db, o.key, {}};
+      },
+      op);
   if (sink_) pending_.effects.push_back(Effect{stamp, std::move(op)});
-  if (emptied) write(op::RemoveKey{db, std::move(key), {}});
+  if (delete_key) write(std::move(*delete_key));
   commit_unit();
 }
 
