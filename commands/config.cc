@@ -87,6 +87,8 @@ Config::Config() {
   add({"compact-compression", {}, K::kBool, "no", true});
   add({"hash-max-listpack-entries", {"hash-max-ziplist-entries"}, K::kMemory, "512", true, {}, 0,
        INT64_MAX});
+  add({"list-max-listpack-size", {"list-max-ziplist-size"}, K::kInt, "-2", true, {}, INT32_MIN,
+       INT32_MAX});
   add({"hash-max-listpack-value", {"hash-max-ziplist-value"}, K::kMemory, "64", true, {}, 0,
        INT64_MAX});
 }

@@ -41,6 +41,11 @@ EngineState::EngineState(Engine& e, Config& cfg, crdt::Clock& clk)
   hash_limits({});
   config.on_change("hash-max-listpack-entries", hash_limits);
   config.on_change("hash-max-listpack-value", hash_limits);
+  auto list_limits = [this](const Config::Directive&) {
+    crdt::list_limits().max_chunk = config.integer("list-max-listpack-size");
+  };
+  list_limits({});
+  config.on_change("list-max-listpack-size", list_limits);
   config.on_change("loglevel", [](const Config::Directive& d) {
     if (auto level = compact::parse_log_level(d.value)) compact::set_log_level(*level);
   });

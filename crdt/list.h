@@ -22,6 +22,17 @@ namespace eddy::crdt {
 // list is the elements in path order, so every replica holding the same elements shows them in
 // the same order, and a sequential history orders them exactly as Redis does. A removed element
 // leaves nothing behind.
+// Redis's list-max-listpack-size: a positive value caps the elements of one packed chunk, a
+// negative one its bytes (-1 4 KiB, -2 8 KiB, ... -5 64 KiB).
+struct ListLimits {
+  int64_t max_chunk = -2;
+};
+ListLimits& list_limits();
+
+// Elements are stored packed (Redis's listpack idea) in chunks of a few KiB: per element a head
+// byte (side, flags, a small replica index), the id's HLC as a delta from the chunk's base, the
+// value, and a backward length so that chunks are walked from either end. A 10-byte element
+// pushed by one replica takes 16 to 18 bytes, its CRDT metadata included.
 class ListState {
  public:
   ListState() = default;
@@ -29,13 +40,11 @@ class ListState {
   ListState& operator=(ListState&&) noexcept = default;
   ListState clone() const;
 
-  size_t size() const { return elements_.size(); }
-  bool empty() const { return elements_.empty(); }
-  std::string_view value(size_t index, std::string& scratch) const {
-    return elements_[index].value.view(scratch);
-  }
-  const compact::CompactString& stored_value(size_t index) const { return elements_[index].value; }
-  Stamp id(size_t index) const { return elements_[index].id; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  // Sequential indexes (LRANGE, LREM, LPOS) cost O(1) each after the first.
+  std::string_view value(size_t index, std::string& scratch) const;
+  Stamp id(size_t index) const;
   // The element's whole path, which an LINSERT next to it ships as its pivot.
   std::vector<PathStep> path(size_t index) const;
 
@@ -59,26 +68,27 @@ class ListState {
   size_t heap_bytes() const;
 
  private:
-  // Only for elements that were LINSERTed (their path is longer than one step) or LSET (their
-  // value's stamp is not their id).
-  struct Extra {
-    std::vector<PathStep> ancestors;
-    Stamp value_stamp;
-    friend bool operator==(const Extra&, const Extra&) = default;
-  };
+  // One element, decoded: views into its chunk, ancestors only for LINSERTed elements.
   struct Element {
-    compact::CompactString value;
-    Stamp id;
     ListSide side = ListSide::kHead;
-    std::unique_ptr<Extra> extra;
+    Stamp id;
+    Stamp value_stamp;  // empty unless LSET changed the value
+    std::vector<PathStep> ancestors;
+    std::string_view value;
+    size_t bytes = 0;  // encoded size, backward length included
 
-    Stamp value_stamp() const {
-      return extra && !extra->value_stamp.empty() ? extra->value_stamp : id;
-    }
-    std::span<const PathStep> ancestors() const {
-      return extra ? std::span<const PathStep>(extra->ancestors) : std::span<const PathStep>();
-    }
-    Element clone() const;
+    Stamp current_stamp() const { return value_stamp.empty() ? id : value_stamp; }
+  };
+  struct Chunk {
+    std::string bytes;
+    uint64_t base = 0;  // the HLC that ids are deltas from
+    uint32_t count = 0;
+  };
+  // Where element `index` is: its chunk and its offset there.
+  struct Position {
+    size_t chunk = 0;
+    size_t first = 0;  // index of the chunk's first element
+    size_t offset = 0;
   };
   // A path as its ancestors plus its last step, compared without building it.
   struct PathView {
@@ -87,18 +97,31 @@ class ListState {
     size_t size() const { return prefix.size() + 1; }
     const PathStep& operator[](size_t i) const { return i < prefix.size() ? prefix[i] : last; }
   };
-  static PathView path_of(const Element& e) { return {e.ancestors(), PathStep{e.side, e.id}}; }
+  static PathView path_of(const Element& e) { return {e.ancestors, PathStep{e.side, e.id}}; }
   static std::strong_ordering compare(const PathView& a, const PathView& b);
 
-  void place(Element element);
+  static Element decode(const Chunk& chunk, size_t offset);
+  static void encode(std::string& out, uint64_t base, const Element& e);
+  Position locate(size_t index) const;
+  Element at(size_t index) const;
+  // Index of the first element whose path is not less than `path`.
+  size_t lower_bound(const PathView& path) const;
+  // Inserts an encoded element at `index` (splitting a full chunk).
+  void insert_at(size_t index, const Element& e);
+  void place(const Element& e);
   // The index of the element with this id, or size() when it is gone.
   size_t find(const Stamp& id) const;
-  void forget(const Element& e) {
-    if (!e.ancestors().empty()) --inserted_;
-  }
+  // Keeps the elements for which keep(element) is true; one pass.
+  template <class Keep>
+  void filter(Keep keep);
+  void append(const Element& e);
+  bool chunk_full(const Chunk& c) const;
 
-  std::deque<Element> elements_;
+  std::vector<Chunk> chunks_;
+  size_t size_ = 0;
   size_t inserted_ = 0;  // elements with ancestors: only they defeat the binary search by id
+  mutable Position cursor_;  // the last position located, for sequential access
+  mutable size_t cursor_index_ = SIZE_MAX;
 };
 
 }  // namespace eddy::crdt

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <deque>
 #include <map>
 #include <memory>
 #include <random>
@@ -504,6 +505,99 @@ TEST(ListHashConvergenceTest, RandomCausalOrdersWithDuplicatesEndIdentical) {
       }
     }
   }
+}
+
+// Small chunks put chunk boundaries everywhere: the same random histories must still converge.
+TEST(ListHashConvergenceTest, TinyPackedChunksConvergeToo) {
+  const int64_t saved = list_limits().max_chunk;
+  list_limits().max_chunk = 2;
+  uint64_t base = test_seed(std::random_device{}());
+  for (uint64_t round = 0; round < 200; ++round) {
+    uint64_t seed = base + round;
+    SCOPED_TRACE("seed " + std::to_string(seed) + " (replay with EDDY_CRDT_SEED)");
+    Cluster cluster(3, seed);
+    run_random_collection_writes(cluster, 60, CollectionMix::kNoCounters);
+    cluster.deliver_all();
+    for (int i = 1; i < cluster.size(); ++i) {
+      const KeyState* a = cluster.replica(0).peek_any(0, "l");
+      const KeyState* b = cluster.replica(i).peek_any(0, "l");
+      ASSERT_EQ(a == nullptr, b == nullptr);
+      if (a) {
+        ASSERT_EQ(a->debug_string(), b->debug_string());
+      }
+    }
+  }
+  list_limits().max_chunk = saved;
+}
+
+// One replica against a std::deque model, with chunks of a few elements or a few KiB: every
+// position-based operation lands on chunk boundaries.
+TEST(ListStorageTest, PackedChunksBehaveLikeASequence) {
+  const int64_t saved = list_limits().max_chunk;
+  uint64_t seed = test_seed(std::random_device{}());
+  SCOPED_TRACE("seed " + std::to_string(seed) + " (replay with EDDY_CRDT_SEED)");
+  std::mt19937_64 rng(seed);
+  for (int64_t limit : {1, 3, 7, -1}) {
+    list_limits().max_chunk = limit;
+    ManualClock clock(1'700'000'000'000);
+    Replica r(clock, ReplicaOptions{77, 1, false});
+    std::deque<std::string> model;
+    for (int step = 0; step < 3000; ++step) {
+      clock.advance_ms(static_cast<int64_t>(rng() % 2));
+      r.refresh_time();
+      const KeyState* s = r.peek(0, "l");
+      const ListState* list = s ? s->list() : nullptr;
+      std::string v(1 + rng() % (limit == -1 ? 300 : 5), static_cast<char>('a' + rng() % 26));
+      unsigned pick = rng() % 10;
+      if (!list || pick < 3) {
+        bool head = rng() % 2;
+        r.write(op::ListPush{0, "l", head ? ListSide::kHead : ListSide::kTail, {v, v + "2"}, {}});
+        if (head) {
+          model.push_front(v);
+          model.push_front(v + "2");
+        } else {
+          model.push_back(v);
+          model.push_back(v + "2");
+        }
+      } else {
+        size_t at = rng() % list->size();
+        if (pick < 5) {
+          bool before = rng() % 2;
+          r.write(op::ListInsert{0, "l", list->path(at), before ? ListSide::kBefore : ListSide::kAfter,
+                                 v, {}});
+          model.insert(model.begin() + static_cast<std::ptrdiff_t>(at + (before ? 0 : 1)), v);
+        } else if (pick < 7) {
+          r.write(op::ListSet{0, "l", list->id(at), v, {}});
+          model[at] = v;
+        } else if (pick < 9) {
+          size_t end = rng() % 2 ? 0 : list->size() - 1;
+          r.write(op::ListRemove{0, "l", {list->id(end)}, {}});
+          model.erase(model.begin() + static_cast<std::ptrdiff_t>(end));
+        } else {
+          std::vector<Stamp> ids{list->id(at)};
+          if (list->size() > 2) ids.push_back(list->id((at + 1) % list->size()));
+          r.write(op::ListRemove{0, "l", ids, {}});
+          size_t second = (at + 1) % model.size();
+          bool two = model.size() > 2;
+          model.erase(model.begin() + static_cast<std::ptrdiff_t>(std::max(at, two ? second : at)));
+          if (two && second != at)
+            model.erase(model.begin() + static_cast<std::ptrdiff_t>(std::min(at, second)));
+        }
+      }
+      auto got = list_values(r, "l");
+      ASSERT_EQ(got, std::vector<std::string>(model.begin(), model.end()))
+          << "limit " << limit << " step " << step;
+      if (rng() % 50 == 0 && !model.empty()) {  // random reads at random positions
+        const ListState* l = r.peek(0, "l")->list();
+        std::string scratch;
+        for (int k = 0; k < 20; ++k) {
+          size_t i = rng() % model.size();
+          ASSERT_EQ(l->value(i, scratch), model[i]);
+        }
+      }
+    }
+  }
+  list_limits().max_chunk = saved;
 }
 
 TEST(ListHashConvergenceTest, ConcurrentPushesInterleaveByTimeKeepingEachReplicasOrder) {
