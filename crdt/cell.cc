@@ -23,6 +23,12 @@ Cell Cell::clone() const {
   return copy;
 }
 
+Cell Cell::plain(std::string_view value, const Stamp& dot) {
+  Cell cell;
+  cell.set_register(dot, value, false);
+  return cell;
+}
+
 Cell::Extras& Cell::extras() {
   if (!extras_) extras_ = std::make_unique<Extras>();
   return *extras_;

@@ -40,6 +40,9 @@ class Cell {
   Cell(Cell&&) noexcept = default;
   Cell& operator=(Cell&&) noexcept = default;
   Cell clone() const;
+  // A cell holding only a register, as packed hashes store it.
+  static Cell plain(std::string_view value, const Stamp& dot);
+  bool is_plain() const { return !extras_; }
 
   bool alive() const { return has_register() || has_counter(); }
   bool has_register() const { return !dot_.empty(); }

@@ -2,94 +2,203 @@
 
 #include <algorithm>
 
+#include "compact/varint.h"
+
 namespace eddy::crdt {
+namespace {
+
+using compact::get_varint;
+using compact::put_varint;
+
+std::span<const CounterFloor> floors_of(const Observed& seen, std::string_view field) {
+  for (const FieldFloors& f : seen.fields)
+    if (f.field == field) return f.floors;
+  return {};
+}
+
+// Where find() and packed_at() decode a packed field for their caller.
+thread_local HashField found;
+
+}  // namespace
 
 HashLimits& hash_limits() {
   static HashLimits limits;
   return limits;
 }
 
+// A plain field: name, value, the dot's HLC as a zigzag delta from the base, its replica, and the
+// birth as a delta back from the dot, its low bit saying whether the birth's replica differs from
+// the dot's (and follows).
+void HashState::encode(std::string& out, std::string_view name, const HashField& f) {
+  std::string scratch;
+  std::string_view value = f.cell.register_value().view(scratch);
+  const Stamp dot = f.cell.register_stamp();
+  put_varint(out, name.size());
+  out.append(name);
+  put_varint(out, value.size());
+  out.append(value);
+  put_varint(out, compact::zigzag(static_cast<int64_t>(dot.hlc - base_)));
+  put_varint(out, dot.node);
+  const bool other_node = f.birth.node != dot.node;
+  put_varint(out, compact::zigzag(static_cast<int64_t>(dot.hlc - f.birth.hlc)) << 1 | other_node);
+  if (other_node) put_varint(out, f.birth.node);
+}
+
+HashState::Plain HashState::decode(size_t offset) const {
+  const char* begin = plain_.data() + offset;
+  const char* p = begin;
+  Plain f;
+  uint64_t n = get_varint(p);
+  f.name = std::string_view(p, n);
+  p += n;
+  n = get_varint(p);
+  f.value = std::string_view(p, n);
+  p += n;
+  const uint64_t hlc = base_ + static_cast<uint64_t>(compact::unzigzag(get_varint(p)));
+  f.dot = Stamp{hlc, static_cast<NodeIndex>(get_varint(p))};
+  const uint64_t birth = get_varint(p);
+  const uint64_t birth_hlc = hlc - static_cast<uint64_t>(compact::unzigzag(birth >> 1));
+  f.birth = Stamp{birth_hlc, (birth & 1) ? static_cast<NodeIndex>(get_varint(p)) : f.dot.node};
+  f.bytes = static_cast<size_t>(p - begin);
+  return f;
+}
+
 HashState HashState::clone() const {
   HashState copy;
-  for (const auto& [name, f] : packed_) copy.packed_.emplace_back(name.clone(), HashField{f.birth, f.cell.clone()});
-  if (table_) {
-    copy.table_ = std::make_unique<compact::KeyTable<HashField>>();
-    table_->for_each([&](std::string_view name, const HashField& f) {
-      *copy.table_->try_emplace(name).first = HashField{f.birth, f.cell.clone()};
+  copy.plain_ = plain_;
+  copy.base_ = base_;
+  copy.plain_count_ = plain_count_;
+  for (const auto& [name, f] : kept())
+    copy.spill().kept.emplace_back(name.clone(), HashField{f.birth, f.cell.clone()});
+  if (const auto* t = table()) {
+    auto& out = copy.spill().table = std::make_unique<compact::KeyTable<HashField>>();
+    t->for_each([&](std::string_view name, const HashField& f) {
+      *out->try_emplace(name).first = HashField{f.birth, f.cell.clone()};
     });
   }
   return copy;
 }
 
 const HashField* HashState::find(std::string_view field) const {
-  if (table_) return table_->find(field);
-  for (const auto& [name, f] : packed_)
+  if (const auto* t = table()) return t->find(field);
+  size_t offset = 0;
+  for (uint32_t i = 0; i < plain_count_; ++i) {
+    Plain p = decode(offset);
+    if (p.name == field) {
+      found = HashField{p.birth, Cell::plain(p.value, p.dot)};
+      return &found;
+    }
+    offset += p.bytes;
+  }
+  for (const auto& [name, f] : kept())
     if (name.plain_view() == field) return &f;
   return nullptr;
 }
 
-HashField* HashState::find_mutable(std::string_view field) {
-  return const_cast<HashField*>(std::as_const(*this).find(field));
+std::pair<std::string_view, const HashField*> HashState::packed_at(size_t i) const {
+  std::pair<std::string_view, const HashField*> out;
+  size_t index = 0;
+  for_each([&](std::string_view name, const HashField& f) {
+    if (index++ != i) return;
+    out.first = name;
+    found = HashField{f.birth, f.cell.clone()};
+    out.second = &found;
+  });
+  return out;
+}
+
+HashField HashState::take(std::string_view field) {
+  if (auto* t = table()) {
+    HashField* f = t->find(field);
+    if (!f) return HashField{};
+    HashField out = std::move(*f);
+    t->erase(field);
+    return out;
+  }
+  size_t offset = 0;
+  for (uint32_t i = 0; i < plain_count_; ++i) {
+    Plain p = decode(offset);
+    if (p.name == field) {
+      HashField out{p.birth, Cell::plain(p.value, p.dot)};
+      plain_.erase(offset, p.bytes);
+      --plain_count_;
+      return out;
+    }
+    offset += p.bytes;
+  }
+  if (!spill_) return HashField{};
+  auto& kept = spill_->kept;
+  for (auto it = kept.begin(); it != kept.end(); ++it) {
+    if (it->first.plain_view() != field) continue;
+    HashField out = std::move(it->second);
+    kept.erase(it);
+    return out;
+  }
+  return HashField{};
+}
+
+void HashState::put(std::string_view field, HashField f) {
+  if (!f.cell.alive()) return;
+  if (auto* t = table()) {
+    *t->try_emplace(field).first = std::move(f);
+    return;
+  }
+  const Stamp place = f.place();
+  if (!f.cell.is_plain() || !f.cell.has_register()) {
+    auto& kept = spill().kept;
+    auto pos = std::upper_bound(kept.begin(), kept.end(), place,
+                                [](const Stamp& p, const auto& e) { return p < e.second.place(); });
+    compact::CompactString name;
+    name.assign(field, false);
+    kept.insert(pos, {std::move(name), std::move(f)});
+    return;
+  }
+  if (plain_count_ == 0) base_ = f.cell.register_stamp().hlc;
+  // Fields are usually created newest last: look for the place from the end.
+  size_t offset = 0, at = plain_.size();
+  for (uint32_t i = 0; i < plain_count_; ++i) {
+    Plain p = decode(offset);
+    if (place < p.birth) {
+      at = offset;
+      break;
+    }
+    offset += p.bytes;
+  }
+  std::string bytes;
+  encode(bytes, field, f);
+  plain_.insert(at, bytes);
+  ++plain_count_;
+  // Small hashes are many: keep no growth slack (a write rewrites the bytes anyway).
+  if (plain_.capacity() > plain_.size() + plain_.size() / 8 + 16) plain_.shrink_to_fit();
+}
+
+std::vector<std::pair<std::string, HashField>> HashState::take_all() {
+  std::vector<std::pair<std::string, HashField>> all;
+  all.reserve(size());
+  if (auto* t = table()) {
+    t->for_each([&](std::string_view name, HashField& f) {
+      all.emplace_back(std::string(name), std::move(f));
+    });
+    t->clear();
+    return all;
+  }
+  for_each([&](std::string_view name, const HashField& f) {
+    all.emplace_back(std::string(name), HashField{f.birth, f.cell.clone()});
+  });
+  plain_.clear();
+  plain_count_ = 0;
+  spill_.reset();
+  return all;
 }
 
 void HashState::convert_if_needed(size_t longest) {
-  if (table_) return;
+  if (table()) return;
   const HashLimits& limits = hash_limits();
-  if (packed_.size() <= limits.max_packed_entries && longest <= limits.max_packed_value)
-    return;
-  table_ = std::make_unique<compact::KeyTable<HashField>>();
-  for (auto& [name, f] : packed_) *table_->try_emplace(name.plain_view()).first = std::move(f);
-  packed_.clear();
-  packed_.shrink_to_fit();
-}
-
-HashField& HashState::slot(std::string_view field) {
-  if (HashField* f = find_mutable(field)) return *f;
-  if (table_) return *table_->try_emplace(field).first;
-  compact::CompactString name;
-  name.assign(field, false);
-  return packed_.emplace_back(std::move(name), HashField{}).second;
-}
-
-void HashState::settle(std::string_view field) {
-  HashField* f = find_mutable(field);
-  if (!f) return;
-  if (!f->cell.alive()) return erase(field);
-  if (table_) return;
-  auto at = std::find_if(packed_.begin(), packed_.end(),
-                         [&](const auto& entry) { return &entry.second == f; });
-  const Stamp place = f->place();
-  const bool after_previous = at == packed_.begin() || std::prev(at)->second.place() < place;
-  const bool before_next = std::next(at) == packed_.end() || place < std::next(at)->second.place();
-  if (after_previous && before_next) return;  // the common case: its place did not change
-  auto entry = std::move(*at);
-  packed_.erase(at);
-  auto pos = std::upper_bound(packed_.begin(), packed_.end(), place,
-                              [](const Stamp& p, const auto& e) { return p < e.second.place(); });
-  packed_.insert(pos, std::move(entry));
-}
-
-void HashState::erase(std::string_view field) {
-  if (table_) {
-    table_->erase(field);
-    return;
-  }
-  std::erase_if(packed_, [&](const auto& entry) { return entry.first.plain_view() == field; });
-}
-
-void HashState::settle_all() {
-  if (table_) {
-    std::vector<std::string> dead;
-    table_->for_each([&](std::string_view name, const HashField& f) {
-      if (!f.cell.alive()) dead.emplace_back(name);
-    });
-    for (const std::string& name : dead) table_->erase(name);
-    return;
-  }
-  std::erase_if(packed_, [](const auto& entry) { return !entry.second.cell.alive(); });
-  std::stable_sort(packed_.begin(), packed_.end(), [](const auto& a, const auto& b) {
-    return a.second.place() < b.second.place();
-  });
+  if (size() <= limits.max_packed_entries && longest <= limits.max_packed_value) return;
+  auto all = take_all();
+  plain_.shrink_to_fit();
+  auto& t = spill().table = std::make_unique<compact::KeyTable<HashField>>();
+  for (auto& [name, f] : all) *t->try_emplace(name).first = std::move(f);
 }
 
 Stamp HashState::latest() const {
@@ -111,69 +220,51 @@ void HashState::add_floors(std::vector<FieldFloors>& fields) const {
   });
 }
 
-namespace {
-
-std::span<const CounterFloor> floors_of(const Observed& seen, std::string_view field) {
-  for (const FieldFloors& f : seen.fields)
-    if (f.field == field) return f.floors;
-  return {};
-}
-
-}  // namespace
-
 void HashState::set(const Stamp& dot, const op::FieldWrite& write, bool compress) {
-  HashField& f = slot(write.field);
-  f.cell.set(dot, write.value, write.seen.dots, write.seen.floors, compress, &f.birth,
+  HashField f = take(write.field);
+  // Packed values stay plain bytes; a table's values may be compressed.
+  f.cell.set(dot, write.value, write.seen.dots, write.seen.floors, compress && table(), &f.birth,
              write.birth.empty() ? dot : write.birth);
-  settle(write.field);
+  put(write.field, std::move(f));
   convert_if_needed(std::max(write.field.size(), write.value.size()));
 }
 
 void HashState::add(const Stamp& stamp, const op::FieldAdd& op) {
-  HashField& f = slot(op.field);
+  HashField f = take(op.field);
   f.cell.add(stamp, op.delta, op.total, op.previous, op.birth.empty() ? stamp : op.birth);
-  settle(op.field);
+  put(op.field, std::move(f));
   convert_if_needed(op.field.size());
 }
 
 void HashState::remove(std::string_view field, const Observed& seen) {
-  HashField* f = find_mutable(field);
-  if (!f) return;
-  f->cell.remove(seen.dots, seen.floors, &f->birth);
-  settle(field);
+  HashField f = take(field);
+  f.cell.remove(seen.dots, seen.floors, &f.birth);
+  put(field, std::move(f));
 }
 
 void HashState::remove_covered(const Observed& seen) {
-  auto each = [&](std::string_view name, HashField& f) {
+  for (auto& [name, f] : take_all()) {
     f.cell.remove(seen.dots, floors_of(seen, name), &f.birth);
-  };
-  if (table_)
-    table_->for_each(each);
-  else
-    for (auto& [name, f] : packed_) each(name.plain_view(), f);
-  settle_all();
+    put(name, std::move(f));
+  }
 }
 
 void HashState::remove_all_covered(const VersionVector& seen) {
-  auto each = [&](std::string_view, HashField& f) { f.cell.remove_all_covered(seen, &f.birth); };
-  if (table_)
-    table_->for_each(each);
-  else
-    for (auto& [name, f] : packed_) each(name.plain_view(), f);
-  settle_all();
+  for (auto& [name, f] : take_all()) {
+    f.cell.remove_all_covered(seen, &f.birth);
+    put(name, std::move(f));
+  }
 }
 
 HashState HashState::join(const HashState& a, const VersionVector& ac, const HashState& b,
                           const VersionVector& bc) {
   HashState out;
+  if (!a.packed() || !b.packed()) out.spill().table = std::make_unique<compact::KeyTable<HashField>>();
   static const HashField kAbsent;
   auto merge = [&](std::string_view name, const HashField& x, const HashField& y) {
-    Stamp birth;
-    Cell cell = Cell::join(x.cell, ac, y.cell, bc, x.birth, y.birth, &birth);
-    if (!cell.alive()) return;
-    HashField& f = out.slot(name);
-    f.birth = birth;
-    f.cell = std::move(cell);
+    HashField f;
+    f.cell = Cell::join(x.cell, ac, y.cell, bc, x.birth, y.birth, &f.birth);
+    out.put(name, std::move(f));
   };
   a.for_each([&](std::string_view name, const HashField& x) {
     const HashField* y = b.find(name);
@@ -182,8 +273,6 @@ HashState HashState::join(const HashState& a, const VersionVector& ac, const Has
   b.for_each([&](std::string_view name, const HashField& y) {
     if (!a.find(name)) merge(name, kAbsent, y);
   });
-  out.settle_all();
-  if (!a.packed() || !b.packed()) out.convert_if_needed(SIZE_MAX);
   return out;
 }
 
@@ -204,18 +293,19 @@ std::string HashState::debug_string() const {
                      f.cell.debug_string() + "}");
   });
   // Packed hashes are already in a replica-independent order; tables are not.
-  if (table_) std::sort(fields.begin(), fields.end());
+  if (table()) std::sort(fields.begin(), fields.end());
   std::string out = "hash=[";
   for (const std::string& f : fields) out += (out.back() == '[' ? "" : " ") + f;
   return out + "]";
 }
 
 size_t HashState::heap_bytes() const {
-  size_t bytes = packed_.capacity() * sizeof(packed_[0]);
-  for (const auto& [name, f] : packed_) bytes += name.heap_bytes() + f.cell.heap_bytes();
-  if (table_) {
-    bytes += sizeof(*table_) + table_->memory_bytes();
-    table_->for_each([&](std::string_view, const HashField& f) { bytes += f.cell.heap_bytes(); });
+  size_t bytes = plain_.capacity() > 15 ? plain_.capacity() + 1 : 0;
+  if (spill_) bytes += sizeof(Spill) + spill_->kept.capacity() * sizeof(spill_->kept[0]);
+  for (const auto& [name, f] : kept()) bytes += name.heap_bytes() + f.cell.heap_bytes();
+  if (const auto* t = table()) {
+    bytes += sizeof(*t) + t->memory_bytes();
+    t->for_each([&](std::string_view, const HashField& f) { bytes += f.cell.heap_bytes(); });
   }
   return bytes;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +38,12 @@ struct HashField {
 
 // The OR-map behind a hash: field → Cell (LWW register plus counter lanes). HDEL is an
 // observed-remove of one field's entries; an unobserved write or increment survives it.
+//
+// Small hashes are packed (Redis's listpack idea): fields holding just a register live in one
+// byte string in place order (name, value, dot as a delta from a base, birth as a delta from the
+// dot); the rare fields with concurrent losers or counter lanes are kept aside, whole. Past the
+// limits the hash becomes a table of fields. Readers get plain fields decoded into one scratch
+// slot per thread: a pointer from find() is valid until the next find() or packed_at().
 class HashState {
  public:
   HashState() = default;
@@ -44,24 +51,37 @@ class HashState {
   HashState& operator=(HashState&&) noexcept = default;
   HashState clone() const;
 
-  size_t size() const { return table_ ? table_->size() : packed_.size(); }
+  size_t size() const { return table() ? table()->size() : plain_count_ + kept().size(); }
   bool empty() const { return size() == 0; }
-  bool packed() const { return !table_; }
+  bool packed() const { return !table(); }
   const HashField* find(std::string_view field) const;
 
-  // Every field in order: birth order when packed, table order otherwise.
+  // Every field in order: place order when packed, table order otherwise.
   template <class F>
   void for_each(F&& fn) const {
-    if (table_)
-      table_->for_each([&](std::string_view name, const HashField& f) { fn(name, f); });
-    else
-      for (const auto& [name, f] : packed_) fn(name.plain_view(), f);
+    if (const auto* t = table()) {
+      t->for_each([&](std::string_view name, const HashField& f) { fn(name, f); });
+      return;
+    }
+    // Merge the plain fields and the kept ones, both in place order.
+    auto others = kept();
+    size_t offset = 0, k = 0;
+    for (uint32_t i = 0; i < plain_count_; ++i) {
+      Plain p = decode(offset);
+      while (k < others.size() && others[k].second.place() < p.birth) {
+        fn(others[k].first.plain_view(), static_cast<const HashField&>(others[k].second));
+        ++k;
+      }
+      HashField f{p.birth, Cell::plain(p.value, p.dot)};
+      fn(p.name, static_cast<const HashField&>(f));
+      offset += p.bytes;
+    }
+    for (; k < others.size(); ++k)
+      fn(others[k].first.plain_view(), static_cast<const HashField&>(others[k].second));
   }
-  // The i-th field of a packed hash (HRANDFIELD).
-  std::pair<std::string_view, const HashField*> packed_at(size_t i) const {
-    return {packed_[i].first.plain_view(), &packed_[i].second};
-  }
-  compact::KeyTable<HashField>* table() const { return table_.get(); }
+  // The i-th field of a packed hash (HRANDFIELD); the field is valid until the next call.
+  std::pair<std::string_view, const HashField*> packed_at(size_t i) const;
+  compact::KeyTable<HashField>* table() const { return spill_ ? spill_->table.get() : nullptr; }
 
   Stamp latest() const;
   void add_context(VersionVector& vv) const;
@@ -81,19 +101,40 @@ class HashState {
   size_t heap_bytes() const;
 
  private:
-  HashField* find_mutable(std::string_view field);
-  // The field's slot, created empty when absent.
-  HashField& slot(std::string_view field);
-  // After a change of one field: drops it when dead, keeps the packed order otherwise.
-  void settle(std::string_view field);
-  void erase(std::string_view field);
-  // After changes of many fields: drops the dead ones and restores the packed order.
-  void settle_all();
-  // `longest`: the longest field name or value just written.
+  // A plain field as stored: views into the packed bytes.
+  struct Plain {
+    std::string_view name;
+    std::string_view value;
+    Stamp dot;
+    Stamp birth;
+    size_t bytes = 0;
+  };
+  Plain decode(size_t offset) const;
+  void encode(std::string& out, std::string_view name, const HashField& f);
+  // Removes the field and returns it whole (a default HashField when absent).
+  HashField take(std::string_view field);
+  // Stores a field back at its place, when it is alive.
+  void put(std::string_view field, HashField f);
+  // Every field taken out, for changes that touch them all.
+  std::vector<std::pair<std::string, HashField>> take_all();
   void convert_if_needed(size_t longest);
 
-  std::vector<std::pair<compact::CompactString, HashField>> packed_;  // sorted by birth
-  std::unique_ptr<compact::KeyTable<HashField>> table_;
+  std::string plain_;        // plain fields, in place order
+  uint64_t base_ = 0;        // the HLC their dots are deltas from
+  uint32_t plain_count_ = 0;
+  // Rare parts in one block, so that a small hash of plain fields is 56 bytes plus its bytes.
+  struct Spill {
+    std::vector<std::pair<compact::CompactString, HashField>> kept;  // the others, in place order
+    std::unique_ptr<compact::KeyTable<HashField>> table;
+  };
+  Spill& spill() {
+    if (!spill_) spill_ = std::make_unique<Spill>();
+    return *spill_;
+  }
+  std::span<const std::pair<compact::CompactString, HashField>> kept() const {
+    return spill_ ? std::span(spill_->kept) : std::span<const std::pair<compact::CompactString, HashField>>();
+  }
+  std::unique_ptr<Spill> spill_;
 };
 
 }  // namespace eddy::crdt
