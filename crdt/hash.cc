@@ -220,26 +220,39 @@ void HashState::add_floors(std::vector<FieldFloors>& fields) const {
   });
 }
 
+template <class Mutate>
+void HashState::update(std::string_view field, Mutate mutate) {
+  if (auto* t = table()) {  // in place: no node freed and allocated again
+    HashField* f = t->try_emplace(field).first;
+    mutate(*f);
+    if (!f->cell.alive()) t->erase(field);
+    return;
+  }
+  HashField f = take(field);
+  mutate(f);
+  put(field, std::move(f));
+}
+
 void HashState::set(const Stamp& dot, const op::FieldWrite& write, bool compress) {
-  HashField f = take(write.field);
   // Packed values stay plain bytes; a table's values may be compressed.
-  f.cell.set(dot, write.value, write.seen.dots, write.seen.floors, compress && table(), &f.birth,
-             write.birth.empty() ? dot : write.birth);
-  put(write.field, std::move(f));
+  const bool compressed = compress && table();
+  update(write.field, [&](HashField& f) {
+    f.cell.set(dot, write.value, write.seen.dots, write.seen.floors, compressed, &f.birth,
+               write.birth.empty() ? dot : write.birth);
+  });
   convert_if_needed(std::max(write.field.size(), write.value.size()));
 }
 
 void HashState::add(const Stamp& stamp, const op::FieldAdd& op) {
-  HashField f = take(op.field);
-  f.cell.add(stamp, op.delta, op.total, op.previous, op.birth.empty() ? stamp : op.birth);
-  put(op.field, std::move(f));
+  update(op.field, [&](HashField& f) {
+    f.cell.add(stamp, op.delta, op.total, op.previous, op.birth.empty() ? stamp : op.birth);
+  });
   convert_if_needed(op.field.size());
 }
 
 void HashState::remove(std::string_view field, const Observed& seen) {
-  HashField f = take(field);
-  f.cell.remove(seen.dots, seen.floors, &f.birth);
-  put(field, std::move(f));
+  if (!find(field)) return;
+  update(field, [&](HashField& f) { f.cell.remove(seen.dots, seen.floors, &f.birth); });
 }
 
 void HashState::remove_covered(const Observed& seen) {

@@ -115,6 +115,9 @@ class HashState {
   HashField take(std::string_view field);
   // Stores a field back at its place, when it is alive.
   void put(std::string_view field, HashField f);
+  // Applies `mutate` to the field (created empty when absent) and stores the result.
+  template <class Mutate>
+  void update(std::string_view field, Mutate mutate);
   // Every field taken out, for changes that touch them all.
   std::vector<std::pair<std::string, HashField>> take_all();
   void convert_if_needed(size_t longest);
