@@ -41,6 +41,11 @@ struct Client {
   bool watch_dirty = false;
   std::vector<std::pair<int, std::string>> watched_keys;
 
+  // CLIENT REPLY: OFF drops every reply, SKIP the next command's.
+  bool reply_off = false;
+  bool reply_skip = false;       // this command's reply is dropped
+  bool reply_skip_next = false;  // set by CLIENT REPLY SKIP for the command after it
+
   // In a blocking command: the connection executes nothing more until `resume` is called.
   bool blocked = false;
 

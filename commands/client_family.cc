@@ -181,6 +181,24 @@ void client_unblock(Context& ctx) {
   ctx.reply.integer(1);
 }
 
+// CLIENT REPLY ON | OFF | SKIP
+void client_reply(Context& ctx) {
+  Client& c = ctx.client;
+  if (iequals(ctx.args[2], "ON")) {
+    c.reply_off = c.reply_skip = c.reply_skip_next = false;
+    return ctx.reply.ok();
+  }
+  if (iequals(ctx.args[2], "OFF")) {
+    c.reply_off = true;
+    return;
+  }
+  if (iequals(ctx.args[2], "SKIP")) {
+    if (!c.reply_off) c.reply_skip_next = true;
+    return;
+  }
+  ctx.reply.error(errors::kSyntax);
+}
+
 // CLIENT NO-EVICT ON | OFF
 void client_no_evict(Context& ctx) {
   if (!iequals(ctx.args[2], "ON") && !iequals(ctx.args[2], "OFF"))
@@ -204,6 +222,8 @@ void client_help(Context& ctx) {
       "    Kill connections. Options are: ID, ADDR, LADDR, SKIPME, TYPE, USER.",
       "LIST [options ...]",
       "    Return information about client connections. Options: TYPE, ID.",
+      "REPLY (ON|OFF|SKIP)",
+      "    Control the replies sent to the current connection.",
       "SETNAME <name>",
       "    Assign the name <name> to the current connection.",
       "SETINFO <LIB-NAME|LIB-VER> <value>",
@@ -251,6 +271,9 @@ const CommandSpec kRows[] = {
      "O(log N) where N is the number of client connections", client_unblock,
      "@admin @slow @dangerous @connection",
      "client-id=integer [unblock-type=oneof(timeout=pure@TIMEOUT|error=pure@ERROR)]"},
+    {"client|reply", 3, kClientFlags, 0, 0, 0, "connection",
+     "Instructs the server whether to reply to commands.", "3.2.0", "O(1)", client_reply,
+     "@slow @connection", "action=oneof(on=pure@ON|off=pure@OFF|skip=pure@SKIP)"},
     {"client|no-evict", 3, kAdmin | kClientFlags, 0, 0, 0, "connection",
      "Sets the client eviction mode of the connection.", "7.0.0", "O(1)", client_no_evict,
      "@admin @slow @dangerous @connection", "enabled=oneof(on=pure@ON|off=pure@OFF)"},

@@ -225,7 +225,11 @@ size_t Engine::client_count() const { return state_->clients.size(); }
 void Engine::execute(Client& client, std::span<const std::string_view> argv,
                      ReplyBuilder& reply) {
   if (argv.empty()) return;
+  const size_t mark = reply.buffer().size();
   state_->dispatch(client, argv, reply);
+  if (client.reply_off || client.reply_skip) reply.buffer().resize(mark);
+  client.reply_skip = client.reply_skip_next;
+  client.reply_skip_next = false;
   if (!state_->ready_keys.empty()) state_->serve_ready_keys();
 }
 

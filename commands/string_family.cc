@@ -1,7 +1,9 @@
 // The string commands. Whole-value writes are LWW register writes (SetString); INCR and friends
 // are counter increments (CounterAdd) validated against the value this replica sees.
+#include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "commands/arguments.h"
 #include "commands/command_table.h"
@@ -316,6 +318,105 @@ void incrbyfloat(Context& ctx) {
     ctx.reply.bulk(next->format());
 }
 
+// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]
+// Redis's dynamic programme, its walk back from the end and its ranges, reply for reply.
+void lcs(Context& ctx) {
+  const KeyState* ka = ctx.lookup_read(ctx.args[1]);
+  const KeyState* kb = ctx.lookup_read(ctx.args[2]);
+  if ((ka && ka->type() != KeyType::kString) || (kb && kb->type() != KeyType::kString))
+    return ctx.reply.error("The specified keys must contain string values");
+  std::string sa, sb;
+  const std::string a = ka ? std::string(ka->string_value(sa)) : std::string();
+  const std::string b = kb ? std::string(kb->string_value(sb)) : std::string();
+  bool get_len = false, get_idx = false, with_match_len = false;
+  int64_t min_match_len = 0;
+  for (size_t j = 3; j < ctx.args.size(); ++j) {
+    std::string_view opt = ctx.args[j];
+    if (iequals(opt, "IDX")) {
+      get_idx = true;
+    } else if (iequals(opt, "LEN")) {
+      get_len = true;
+    } else if (iequals(opt, "WITHMATCHLEN")) {
+      with_match_len = true;
+    } else if (iequals(opt, "MINMATCHLEN") && j + 1 < ctx.args.size()) {
+      auto v = int_arg(ctx, ctx.args[++j]);
+      if (!v) return;
+      min_match_len = std::max<int64_t>(*v, 0);
+    } else {
+      return ctx.reply.error(errors::kSyntax);
+    }
+  }
+  if (get_idx && get_len)
+    return ctx.reply.error("If you want both the length and indexes, please just use IDX.");
+  const size_t alen = a.size(), blen = b.size();
+  const unsigned __int128 cells = static_cast<unsigned __int128>(alen + 1) * (blen + 1);
+  if (cells * sizeof(uint32_t) > static_cast<uint64_t>(ctx.state.config.integer("proto-max-bulk-len")))
+    return ctx.reply.error(
+        "Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+  std::vector<uint32_t> table(static_cast<size_t>(cells));
+  auto at = [&](size_t i, size_t j) -> uint32_t& { return table[j + i * (blen + 1)]; };
+  for (size_t i = 1; i <= alen; ++i)
+    for (size_t j = 1; j <= blen; ++j)
+      at(i, j) = a[i - 1] == b[j - 1] ? at(i - 1, j - 1) + 1 : std::max(at(i - 1, j), at(i, j - 1));
+  uint32_t idx = at(alen, blen);
+  const bool compute = get_idx || !get_len;
+  std::string result(compute ? idx : 0, '\0');
+  size_t token = 0, ranges = 0;
+  if (get_idx) {
+    ctx.reply.map(2);
+    ctx.reply.bulk("matches");
+    token = ctx.reply.begin_deferred_array();
+  }
+  size_t a_start = alen, a_end = 0, b_start = 0, b_end = 0;  // a_start == alen: no range yet
+  size_t i = alen, j = blen;
+  while (compute && i > 0 && j > 0) {
+    bool emit = false;
+    if (a[i - 1] == b[j - 1]) {
+      result[idx - 1] = a[i - 1];
+      if (a_start == alen) {
+        a_start = a_end = i - 1;
+        b_start = b_end = j - 1;
+      } else if (a_start == i && b_start == j) {
+        --a_start;
+        --b_start;
+      } else {
+        emit = true;
+      }
+      if (a_start == 0 || b_start == 0) emit = true;
+      --idx, --i, --j;
+    } else {
+      if (at(i - 1, j) > at(i, j - 1))
+        --i;
+      else
+        --j;
+      if (a_start != alen) emit = true;
+    }
+    const size_t match_len = a_end - a_start + 1;
+    if (!emit) continue;
+    if (get_idx && (min_match_len == 0 || match_len >= static_cast<uint64_t>(min_match_len))) {
+      ctx.reply.array(with_match_len ? 3 : 2);
+      ctx.reply.array(2);
+      ctx.reply.integer(static_cast<int64_t>(a_start));
+      ctx.reply.integer(static_cast<int64_t>(a_end));
+      ctx.reply.array(2);
+      ctx.reply.integer(static_cast<int64_t>(b_start));
+      ctx.reply.integer(static_cast<int64_t>(b_end));
+      if (with_match_len) ctx.reply.integer(static_cast<int64_t>(match_len));
+      ++ranges;
+    }
+    a_start = alen;
+  }
+  if (get_idx) {
+    ctx.reply.end_deferred_array(token, ranges);
+    ctx.reply.bulk("len");
+    ctx.reply.integer(at(alen, blen));
+  } else if (get_len) {
+    ctx.reply.integer(idx);
+  } else {
+    ctx.reply.bulk(result);
+  }
+}
+
 constexpr uint32_t kWriteOom = kWrite | kDenyOom;
 constexpr uint32_t kWriteOomFast = kWrite | kDenyOom | kFast;
 
@@ -407,6 +508,11 @@ const CommandSpec kRows[] = {
      "Decrements a number from the integer value of a key. Uses 0 as initial value if the key "
      "doesn't exist.",
      "1.0.0", "O(1)", decrby, "@write @string @fast", "key=key decrement=integer"},
+    {"lcs", -3, kReadonly, 1, 2, 1, "string", "Finds the longest common substring.", "7.0.0",
+     "O(N*M) where N and M are the lengths of s1 and s2, respectively", lcs,
+     "@read @string @slow",
+     "key1=key key2=key [len=pure@LEN] [idx=pure@IDX] [min-match-len=integer@MINMATCHLEN] "
+     "[withmatchlen=pure@WITHMATCHLEN]"},
     {"incrbyfloat", 3, kWriteOomFast, 1, 1, 1, "string",
      "Increment the floating point value of a key by a number. Uses 0 as initial value if the "
      "key doesn't exist.",

@@ -209,6 +209,37 @@ class DifferentialTest : public ::testing::Test {
 std::unique_ptr<Process> DifferentialTest::redis_;
 std::unique_ptr<Process> DifferentialTest::eddy_;
 
+TEST_F(DifferentialTest, Lcs) {
+  Compare({{"MSET", "a", "ohmytext", "b", "mynewtext", "c", "xyz", "n", "12345", "m", "1x3y5"},
+           {"LCS", "a", "b"},
+           {"LCS", "a", "b", "LEN"},
+           {"LCS", "a", "b", "IDX"},
+           {"LCS", "a", "b", "IDX", "WITHMATCHLEN"},
+           {"LCS", "a", "b", "IDX", "MINMATCHLEN", "4"},
+           {"LCS", "a", "b", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"},
+           {"LCS", "a", "b", "IDX", "MINMATCHLEN", "-3"},
+           {"LCS", "a", "b", "IDX", "LEN"},
+           {"LCS", "a", "b", "MINMATCHLEN"},
+           {"LCS", "a", "b", "MINMATCHLEN", "x"},
+           {"LCS", "a", "b", "FOO"},
+           {"LCS", "a", "c"},
+           {"LCS", "a", "c", "IDX"},
+           {"LCS", "a", "missing"},
+           {"LCS", "missing", "missing2", "IDX", "WITHMATCHLEN"},
+           {"LCS", "n", "m", "IDX", "WITHMATCHLEN"},
+           {"LCS", "b", "a", "IDX"},
+           {"LCS", "a", "a", "IDX", "WITHMATCHLEN"},
+           {"RPUSH", "l", "x"},
+           {"LCS", "a", "l"},
+           {"LCS", "a"},
+           {"SET", "big1", std::string(20000, 'a')},
+           {"SET", "big2", std::string(20000, 'b')},
+           {"LCS", "big1", "big2"}});
+  Send({"HELLO", "3"});
+  Compare({{"LCS", "a", "b", "IDX", "WITHMATCHLEN"}, {"LCS", "a", "b", "LEN"}});
+  Send({"HELLO", "2"});
+}
+
 TEST_F(DifferentialTest, Strings) {
   Compare({{"GET", "k"},
            {"SET", "k", "v"},

@@ -70,6 +70,24 @@ TEST_F(ServerSocketTest, ProtocolErrorsMatchRedisAndCloseTheConnection) {
   EXPECT_EQ(still_there.command({"PING"}), "+PONG\r\n");
 }
 
+TEST_F(ServerSocketTest, ClientReplyOffAndSkipDropRepliesLikeRedis) {
+  const std::string input =
+      encode_command({"SET", "a", "1"}) + encode_command({"CLIENT", "REPLY", "SKIP"}) +
+      encode_command({"INCR", "a"}) + encode_command({"GET", "a"}) +
+      encode_command({"CLIENT", "REPLY", "OFF"}) + encode_command({"INCR", "a"}) +
+      encode_command({"CLIENT", "REPLY", "SKIP"}) + encode_command({"GET", "a"}) +
+      encode_command({"CLIENT", "REPLY", "ON"}) + encode_command({"GET", "a"}) +
+      encode_command({"CLIENT", "REPLY", "MAYBE"}) + encode_command({"QUIT"});
+  std::string from_redis, from_eddy;
+  RawClient r(redis_->port()), e(eddy_->port());
+  r.send(input);
+  e.send(input);
+  EXPECT_TRUE(r.read_until_closed(from_redis));
+  EXPECT_TRUE(e.read_until_closed(from_eddy));
+  EXPECT_EQ(escape(from_eddy), escape(from_redis));
+  EXPECT_EQ(from_eddy, "+OK\r\n$1\r\n2\r\n+OK\r\n$1\r\n3\r\n-ERR syntax error\r\n+OK\r\n");
+}
+
 TEST_F(ServerSocketTest, InlineCommandsAndEmptyLines) {
   RawClient c(eddy_->port());
   c.send("\r\n\r\nPING\r\nECHO \"a b\\x41\"\r\nSET 'k' \"v w\"\r\nGET k\r\n");
