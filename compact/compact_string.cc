@@ -1,6 +1,6 @@
 #include "compact/compact_string.h"
 
-#include <lz4.h>
+#include "compact/lz4.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -49,18 +49,15 @@ void CompactString::assign(std::string_view s, bool compress) {
   }
   // Lengths are bounded by proto-max-bulk-len (at most 4 GiB - 1 in practice).
   const uint32_t size = static_cast<uint32_t>(s.size());
-  if (compress && s.size() >= kCompressMin && s.size() <= LZ4_MAX_INPUT_SIZE) {
-    const int bound = LZ4_compressBound(static_cast<int>(s.size()));
-    char* packed = static_cast<char*>(std::malloc(static_cast<size_t>(bound)));
-    int n = LZ4_compress_default(s.data(), packed, static_cast<int>(s.size()), bound);
-    if (n > 0 && static_cast<size_t>(n) <= s.size() - s.size() / 8) {
-      heap_.data = static_cast<char*>(std::realloc(packed, static_cast<size_t>(n)));
-      heap_.size = size;
-      heap_.stored = static_cast<uint32_t>(n);
-      heap_.tag = kHeapTag;
-      return;
-    }
-    std::free(packed);
+  thread_local std::string packed;
+  packed.clear();
+  if (compress && lz4_append(packed, s)) {
+    heap_.data = static_cast<char*>(std::malloc(packed.size()));
+    std::memcpy(heap_.data, packed.data(), packed.size());
+    heap_.size = size;
+    heap_.stored = static_cast<uint32_t>(packed.size());
+    heap_.tag = kHeapTag;
+    return;
   }
   heap_.data = static_cast<char*>(std::malloc(s.size()));
   std::memcpy(heap_.data, s.data(), s.size());
@@ -70,11 +67,7 @@ void CompactString::assign(std::string_view s, bool compress) {
 }
 
 std::string_view CompactString::decompress(std::string& scratch) const {
-  scratch.resize(heap_.size);
-  int n = LZ4_decompress_safe(heap_.data, scratch.data(), static_cast<int>(heap_.stored),
-                              static_cast<int>(heap_.size));
-  if (n != static_cast<int>(heap_.size)) scratch.clear();  // never happens: we wrote it
-  return scratch;
+  return lz4_expand(std::string_view(heap_.data, heap_.stored), heap_.size, scratch);
 }
 
 void CompactString::append_to(std::string& out) const {

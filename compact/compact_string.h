@@ -13,7 +13,6 @@ namespace eddy::compact {
 class CompactString {
  public:
   static constexpr size_t kInlineCapacity = 23;
-  static constexpr size_t kCompressMin = 64;
 
   CompactString() { clear_inline(); }
   explicit CompactString(std::string_view s, bool compress = false) {

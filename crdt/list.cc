@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "compact/lz4.h"
 #include "compact/varint.h"
 #include "crdt/cell.h"
 
@@ -69,8 +70,15 @@ void ListState::encode(std::string& out, uint64_t base, const Element& e) {
       put_varint(out, step.dot.node);
     }
   }
-  put_varint(out, e.value.size());
-  out.append(e.value);
+  // The value: its stored length with a "compressed" bit, the original length of a compressed
+  // one, and the bytes.
+  thread_local std::string packed;
+  packed.clear();
+  const bool compressed = e.compressed || (e.compress && compact::lz4_append(packed, e.value));
+  std::string_view stored = e.compressed || !compressed ? e.value : std::string_view(packed);
+  put_varint(out, stored.size() << 1 | compressed);
+  if (compressed) put_varint(out, e.compressed ? e.plain_size : e.value.size());
+  out.append(stored);
   put_backlen(out, out.size() - start);
 }
 
@@ -97,8 +105,10 @@ ListState::Element ListState::decode(const Chunk& chunk, size_t offset) {
     }
   }
   const uint64_t length = get_varint(p);
-  e.value = std::string_view(p, length);
-  p += length;
+  e.compressed = length & 1;
+  if (e.compressed) e.plain_size = get_varint(p);
+  e.value = std::string_view(p, length >> 1);
+  p += length >> 1;
   const auto encoded = static_cast<size_t>(p - begin);
   e.bytes = encoded + compact::varint_size(encoded);
   return e;
@@ -153,7 +163,13 @@ ListState::Element ListState::at(size_t index) const {
   return decode(chunks_[pos.chunk], pos.offset);
 }
 
-std::string_view ListState::value(size_t index, std::string&) const { return at(index).value; }
+std::string_view ListState::plain(const Element& e, std::string& scratch) {
+  return e.compressed ? compact::lz4_expand(e.value, e.plain_size, scratch) : e.value;
+}
+
+std::string_view ListState::value(size_t index, std::string& scratch) const {
+  return plain(at(index), scratch);
+}
 
 Stamp ListState::id(size_t index) const { return at(index).id; }
 
@@ -270,21 +286,23 @@ void ListState::place(const Element& e) {
 }
 
 void ListState::push(const Stamp& last, ListSide side, std::span<const std::string> values,
-                     bool) {
+                     bool compress) {
   uint64_t first = last.hlc - (values.size() - 1);
   for (size_t i = 0; i < values.size(); ++i) {
     Element e;
     e.value = values[i];
     e.id = Stamp{first + i, last.node};
     e.side = side;
+    e.compress = compress;
     place(e);
   }
 }
 
 void ListState::insert(const Stamp& id, std::span<const PathStep> pivot, ListSide side,
-                       std::string_view value, bool) {
+                       std::string_view value, bool compress) {
   Element e;
   e.value = value;
+  e.compress = compress;
   e.id = id;
   e.side = side;
   e.ancestors.assign(pivot.begin(), pivot.end());
@@ -306,7 +324,7 @@ size_t ListState::find(const Stamp& id) const {
   return size_;
 }
 
-void ListState::set(const Stamp& stamp, const Stamp& id, std::string_view value, bool) {
+void ListState::set(const Stamp& stamp, const Stamp& id, std::string_view value, bool compress) {
   size_t i = find(id);
   if (i == size_) return;
   Position pos = locate(i);
@@ -315,6 +333,8 @@ void ListState::set(const Stamp& stamp, const Stamp& id, std::string_view value,
   if (!(e.current_stamp() < stamp)) return;
   const size_t old_bytes = e.bytes;
   e.value = value;
+  e.compressed = false;
+  e.compress = compress;
   e.value_stamp = stamp;
   std::string bytes;
   encode(bytes, c.base, e);
@@ -412,8 +432,9 @@ bool operator==(const ListState& a, const ListState& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
     ListState::Element x = a.at(i), y = b.at(i);
+    std::string sx, sy;
     if (!(x.id == y.id) || x.side != y.side || !(x.value_stamp == y.value_stamp) ||
-        x.ancestors != y.ancestors || x.value != y.value)
+        x.ancestors != y.ancestors || ListState::plain(x, sx) != ListState::plain(y, sy))
       return false;
   }
   return true;
@@ -423,8 +444,9 @@ std::string ListState::debug_string() const {
   std::string out = "list=[";
   for (size_t i = 0; i < size_; ++i) {
     Element e = at(i);
+    std::string scratch;
     if (out.back() != '[') out += ' ';
-    out += std::string(e.value) + "@";
+    out += std::string(plain(e, scratch)) + "@";
     for (const PathStep& step : e.ancestors)
       out += std::to_string(static_cast<int>(step.side)) + ":" + debug_stamp(step.dot) + "/";
     out += std::to_string(static_cast<int>(e.side)) + ":" + debug_stamp(e.id);

@@ -31,7 +31,8 @@ ListLimits& list_limits();
 
 // Elements are stored packed (Redis's listpack idea) in chunks of a few KiB: per element a head
 // byte (side, flags, a small replica index), the id's HLC as a delta from the chunk's base, the
-// value, and a backward length so that chunks are walked from either end. A 10-byte element
+// value (LZ4-compressed from 64 bytes when compression is on), and a backward length so that
+// chunks are walked from either end. A 10-byte element
 // pushed by one replica takes 16 to 18 bytes, its CRDT metadata included.
 class ListState {
  public:
@@ -74,8 +75,11 @@ class ListState {
     Stamp id;
     Stamp value_stamp;  // empty unless LSET changed the value
     std::vector<PathStep> ancestors;
-    std::string_view value;
-    size_t bytes = 0;  // encoded size, backward length included
+    std::string_view value;  // as stored: LZ4 bytes when `compressed`
+    bool compressed = false;
+    size_t plain_size = 0;   // of a compressed value
+    bool compress = false;   // encode: try LZ4 on a plain value
+    size_t bytes = 0;        // encoded size, backward length included
 
     Stamp current_stamp() const { return value_stamp.empty() ? id : value_stamp; }
   };
@@ -101,6 +105,7 @@ class ListState {
   static std::strong_ordering compare(const PathView& a, const PathView& b);
 
   static Element decode(const Chunk& chunk, size_t offset);
+  static std::string_view plain(const Element& e, std::string& scratch);
   static void encode(std::string& out, uint64_t base, const Element& e);
   Position locate(size_t index) const;
   Element at(size_t index) const;
