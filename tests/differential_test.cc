@@ -128,10 +128,11 @@ int64_t integer_of(const std::string& reply) {
 class DifferentialTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    // hz 100: Redis notices a blocked client's timeout at its next cron tick, 100 ms apart at
-    // the default hz, which would make every short BLPOP timeout cost a tenth of a second.
+    // hz 100: both servers notice a blocked client's timeout at their next cron tick, 100 ms
+    // apart at the default hz, which would make every short BLPOP timeout cost a tenth of a
+    // second.
     redis_ = std::make_unique<Process>(Process::start_redis({"--hz", "100"}));
-    eddy_ = std::make_unique<Process>(Process::start_eddy());
+    eddy_ = std::make_unique<Process>(Process::start_eddy({"--hz", "100"}));
   }
   static void TearDownTestSuite() {
     redis_.reset();
