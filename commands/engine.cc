@@ -113,6 +113,8 @@ void EngineState::call(const CommandSpec& spec, Client& client,
   size_t errors_before = reply.errors_written();
   uint64_t nested_before = nested_errors_;
   int64_t start = clock.now_us();
+  // The time the command sees, fixed for all of it (and for all of an EXEC).
+  if (call_depth_ == 0) replica.set_time(start / 1000);
   Context ctx(*this, client, reply, argv);
   ++call_depth_;
   spec.handler(ctx);
@@ -153,7 +155,6 @@ void EngineState::reject(Client& client, ReplyBuilder& reply, std::string_view t
 
 void EngineState::dispatch(Client& client, std::span<const std::string_view> argv,
                            ReplyBuilder& reply) {
-  replica.refresh_time();
   const CommandSpec* spec = table.find(argv[0]);
   if (!spec) {
     std::string args;

@@ -170,6 +170,7 @@ void Replica::apply_remote(const Unit& unit) {
 
 void Replica::refresh_expiry_index(int db, std::string_view key, const KeyState* state) {
   auto at = state ? state->expire_at() : std::nullopt;
+  if (!at && dbs_[db].expires.size() == 0) return;  // nothing to index, nothing to unindex
   if (at)
     *dbs_[db].expires.try_emplace(key).first = *at;
   else

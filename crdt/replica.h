@@ -49,6 +49,7 @@ class Replica {
   // The time commands see: fixed for the duration of one command (and of one MULTI/EXEC), as
   // Redis does, so that a key cannot expire halfway through a command.
   void refresh_time() { now_ms_ = clock_.now_ms(); }
+  void set_time(int64_t now_ms) { now_ms_ = now_ms; }
   int64_t now_ms() const { return now_ms_; }
   const Clock& clock() const { return clock_; }
 

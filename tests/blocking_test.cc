@@ -40,13 +40,24 @@ class Scene {
   // Records whether client i is still waiting (nothing arrives for a while).
   void expect_waiting(size_t i) { expect(i, 200); }
   void close(size_t i) { clients_[i].reset(); }
-  // Lets the server register blocked clients before the next step.
-  static void settle() { std::this_thread::sleep_for(std::chrono::milliseconds(50)); }
+  // Waits until the server counts exactly n blocked clients (INFO's blocked_clients), so that the
+  // next step never races the server's registration of a blocked client or of a disconnect.
+  void wait_blocked(int n) {
+    if (!control_) control_ = std::make_unique<RawClient>(port_);
+    const std::string want = "blocked_clients:" + std::to_string(n) + "\r\n";
+    for (int tries = 0; tries < 500; ++tries) {
+      auto info = control_->command({"INFO", "clients"});
+      if (info && info->find(want) != std::string::npos) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ADD_FAILURE() << "never saw " << want;
+  }
   const std::string& transcript() const { return transcript_; }
 
  private:
   int port_;
   std::vector<std::unique_ptr<RawClient>> clients_;
+  std::unique_ptr<RawClient> control_;
   std::string transcript_;
 };
 
@@ -80,7 +91,7 @@ TEST_F(BlockingTest, PushesServeBlockedClientsInTheOrderTheyBlocked) {
   std::string t = both([](Scene& s) {
     for (size_t i = 1; i <= 3; ++i) {
       s.send(i, {"BLPOP", "q", "0"});
-      Scene::settle();
+      s.wait_blocked(static_cast<int>(i));
     }
     s.call(0, {"RPUSH", "q", "a", "b"});
     s.expect(1);
@@ -109,10 +120,11 @@ TEST_F(BlockingTest, TimeoutsAnswerNullArrays) {
 TEST_F(BlockingTest, ClientThatDisconnectsWhileBlockedIsForgotten) {
   both([](Scene& s) {
     s.send(1, {"BLPOP", "q", "0"});
-    Scene::settle();
+    s.wait_blocked(1);
     s.close(1);
+    s.wait_blocked(0);
     s.send(2, {"BRPOP", "q", "0"});
-    Scene::settle();
+    s.wait_blocked(1);
     s.call(0, {"RPUSH", "q", "x", "y"});
     s.expect(2);
     s.call(0, {"LRANGE", "q", "0", "-1"});
@@ -123,7 +135,7 @@ TEST_F(BlockingTest, CommandsPipelinedBehindABlockedOneWaitForIt) {
   both([](Scene& s) {
     s.client(1).send(encode_command({"BLPOP", "q", "0"}) + encode_command({"PING"}) +
                      encode_command({"LLEN", "q"}));
-    Scene::settle();
+    s.wait_blocked(1);
     s.expect_waiting(1);
     s.call(0, {"RPUSH", "q", "v1", "v2"});
     s.expect(1);
@@ -135,11 +147,11 @@ TEST_F(BlockingTest, CommandsPipelinedBehindABlockedOneWaitForIt) {
 TEST_F(BlockingTest, MovesChainIntoClientsBlockedOnTheDestination) {
   both([](Scene& s) {
     s.send(1, {"BRPOPLPUSH", "src", "mid", "0"});
-    Scene::settle();
+    s.wait_blocked(1);
     s.send(2, {"BLMOVE", "mid", "dst", "LEFT", "LEFT", "0"});
-    Scene::settle();
+    s.wait_blocked(2);
     s.send(3, {"BLPOP", "dst", "0"});
-    Scene::settle();
+    s.wait_blocked(3);
     s.call(0, {"LPUSH", "src", "z"});
     s.expect(1);
     s.expect(2);
@@ -151,7 +163,7 @@ TEST_F(BlockingTest, MovesChainIntoClientsBlockedOnTheDestination) {
 TEST_F(BlockingTest, BlmpopTakesUpToCountFromTheFirstReadyKey) {
   both([](Scene& s) {
     s.send(1, {"BLMPOP", "0", "2", "k1", "k2", "RIGHT", "COUNT", "2"});
-    Scene::settle();
+    s.wait_blocked(1);
     s.call(0, {"RPUSH", "k2", "a", "b", "c"});
     s.expect(1);
     s.call(0, {"LRANGE", "k2", "0", "-1"});
@@ -161,7 +173,7 @@ TEST_F(BlockingTest, BlmpopTakesUpToCountFromTheFirstReadyKey) {
 TEST_F(BlockingTest, TransactionPushesServeAfterExec) {
   both([](Scene& s) {
     s.send(1, {"BLPOP", "q", "0"});
-    Scene::settle();
+    s.wait_blocked(1);
     s.call(0, {"MULTI"});
     s.call(0, {"RPUSH", "q", "a"});
     s.call(0, {"RPUSH", "q", "b"});
@@ -173,8 +185,8 @@ TEST_F(BlockingTest, TransactionPushesServeAfterExec) {
 
 TEST_F(BlockingTest, WrongTypeAndEmptyKeysKeepWaiting) {
   both([](Scene& s) {
-    s.send(1, {"BLPOP", "q", "0.3"});
-    Scene::settle();
+    s.send(1, {"BLPOP", "q", "1"});
+    s.wait_blocked(1);
     s.call(0, {"SET", "q", "string"});
     s.expect_waiting(1);
     s.call(0, {"DEL", "q"});
@@ -196,7 +208,7 @@ TEST_F(BlockingTest, ClientUnblockEndsTheWait) {
   std::string number = id->substr(1, id->size() - 3);
   s.send(1, {"BLPOP", "q", "0"});
   s.send(2, {"BLPOP", "q2", "5"});
-  Scene::settle();
+  s.wait_blocked(2);
   auto info = s.client(0).command({"INFO", "clients"});
   ASSERT_TRUE(info);
   EXPECT_NE(info->find("blocked_clients:2\r\n"), std::string::npos) << *info;
@@ -207,7 +219,7 @@ TEST_F(BlockingTest, ClientUnblockEndsTheWait) {
   EXPECT_EQ(s.client(0).command({"CLIENT", "UNBLOCK", number, "ERROR"}), ":1\r\n");
   EXPECT_EQ(s.client(1).read_reply(), "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
   s.send(1, {"BLPOP", "q", "0"});
-  Scene::settle();
+  s.wait_blocked(2);
   EXPECT_EQ(s.client(0).command({"CLIENT", "UNBLOCK", number}), ":1\r\n");
   EXPECT_EQ(s.client(1).read_reply(), "*-1\r\n");
   EXPECT_EQ(s.client(0).command({"CLIENT", "UNBLOCK", number}), ":0\r\n");
