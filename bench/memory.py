@@ -19,25 +19,12 @@ Modes (--mode, default strings; `all` runs the three in turn on fresh servers):
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vs_redis import Server, free_port, rss_bytes  # noqa: E402
-
-
-def resp(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
-
-
-def load(server, payload):
-    subprocess.run(["redis-cli", "-p", str(server.port), "--pipe"], input=payload, check=True,
-                   stdout=subprocess.DEVNULL)
+from vs_redis import Server, free_port, pipe as load, resp, rss_bytes  # noqa: E402
 
 
 def value_of(i, size):
