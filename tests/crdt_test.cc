@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <span>
 
 #include "crdt/decimal.h"
 #include "crdt/hlc.h"
@@ -235,11 +236,56 @@ std::string visible(Replica& r, const std::string& key) {
   return out;
 }
 
-void run_random_writes(Cluster& cluster, int writes, Mix mix = Mix::kAll, bool counters = false) {
+std::vector<std::string> list_values(const Replica& r, const std::string& key) {
+  std::vector<std::string> out;
+  const KeyState* s = r.peek(0, key);
+  if (!s || !s->list()) return out;
+  std::string scratch;
+  for (size_t i = 0; i < s->list()->size(); ++i) out.emplace_back(s->list()->value(i, scratch));
+  return out;
+}
+
+std::string hash_fields(const Replica& r, const std::string& key) {
+  const KeyState* s = r.peek(0, key);
+  if (!s || !s->hash()) return "";
+  std::string out, scratch;
+  s->hash()->for_each([&](std::string_view name, const HashField& f) {
+    out += std::string(name) + "=" + std::string(f.cell.value(scratch)) + " ";
+  });
+  return out;
+}
+
+// Random writes from random replicas, with deliveries (some duplicated) in between.
+template <class MakeOp>
+void run_random(Cluster& cluster, int writes, MakeOp make_op) {
   for (int w = 0; w < writes; ++w) {
     int i = static_cast<int>(cluster.rng()() % cluster.size());
-    cluster.write(i, random_op(cluster.rng(), cluster.replica(i).now_ms(), mix, counters));
+    cluster.write(i, make_op(i));
     if (cluster.rng()() % 3 == 0) cluster.deliver_one(cluster.rng()() % 5 == 0);
+  }
+}
+
+void run_random_writes(Cluster& cluster, int writes, Mix mix = Mix::kAll, bool counters = false) {
+  run_random(cluster, writes, [&](int i) {
+    return random_op(cluster.rng(), cluster.replica(i).now_ms(), mix, counters);
+  });
+}
+
+// Every replica holds the same state for each key, entry for entry, and answers the same.
+void expect_converged(Cluster& cluster, std::span<const std::string> keys) {
+  for (const std::string& key : keys) {
+    const KeyState* first = cluster.replica(0).peek_any(0, key);
+    for (int i = 1; i < cluster.size(); ++i) {
+      const KeyState* other = cluster.replica(i).peek_any(0, key);
+      ASSERT_EQ(first == nullptr, other == nullptr) << key;
+      if (!first) continue;
+      ASSERT_TRUE(*first == *other)
+          << key << ": " << first->debug_string() << " vs " << other->debug_string();
+      ASSERT_EQ(first->debug_string(), other->debug_string());
+      ASSERT_EQ(visible(cluster.replica(0), key), visible(cluster.replica(i), key));
+      ASSERT_EQ(list_values(cluster.replica(0), key), list_values(cluster.replica(i), key));
+      ASSERT_EQ(hash_fields(cluster.replica(0), key), hash_fields(cluster.replica(i), key));
+    }
   }
 }
 
@@ -251,17 +297,7 @@ TEST(ConvergenceTest, ReplicasThatAppliedTheSameEffectsHoldTheSameState) {
     Cluster cluster(3, seed);
     run_random_writes(cluster, 40);
     cluster.deliver_all();
-    for (const std::string& key : kKeys) {
-      const KeyState* first = cluster.replica(0).peek_any(0, key);
-      for (int i = 1; i < cluster.size(); ++i) {
-        const KeyState* other = cluster.replica(i).peek_any(0, key);
-        ASSERT_EQ(first == nullptr, other == nullptr) << key;
-        if (first) {
-          ASSERT_TRUE(*first == *other) << key << ": " << first->debug_string() << " vs "
-                                        << other->debug_string();
-        }
-      }
-    }
+    expect_converged(cluster, kKeys);
     if (::testing::Test::HasFatalFailure()) return;
   }
 }
@@ -411,24 +447,6 @@ TEST(LatticeTest, ApplyingAnEffectEqualsJoiningTheSendersState) {
 
 // --- Lists and hashes ---------------------------------------------------------------------
 
-std::vector<std::string> list_values(const Replica& r, const std::string& key) {
-  std::vector<std::string> out;
-  const KeyState* s = r.peek(0, key);
-  if (!s || !s->list()) return out;
-  std::string scratch;
-  for (size_t i = 0; i < s->list()->size(); ++i) out.emplace_back(s->list()->value(i, scratch));
-  return out;
-}
-
-std::string hash_fields(const Replica& r, const std::string& key) {
-  const KeyState* s = r.peek(0, key);
-  if (!s || !s->hash()) return "";
-  std::string out, scratch;
-  s->hash()->for_each([&](std::string_view name, const HashField& f) {
-    out += std::string(name) + "=" + std::string(f.cell.value(scratch)) + " ";
-  });
-  return out;
-}
 
 enum class CollectionMix { kAll, kNoCounters, kCountersOnly };
 
@@ -476,12 +494,10 @@ Op random_collection_op(Cluster& cluster, int i, CollectionMix mix) {
 }
 
 void run_random_collection_writes(Cluster& cluster, int writes, CollectionMix mix) {
-  for (int w = 0; w < writes; ++w) {
-    int i = static_cast<int>(cluster.rng()() % cluster.size());
-    cluster.write(i, random_collection_op(cluster, i, mix));
-    if (cluster.rng()() % 3 == 0) cluster.deliver_one(cluster.rng()() % 5 == 0);
-  }
+  run_random(cluster, writes, [&](int i) { return random_collection_op(cluster, i, mix); });
 }
+
+const std::vector<std::string> kCollectionKeys = {"l", "h"};
 
 TEST(ListHashConvergenceTest, RandomCausalOrdersWithDuplicatesEndIdentical) {
   uint64_t base = test_seed(std::random_device{}());
@@ -491,19 +507,8 @@ TEST(ListHashConvergenceTest, RandomCausalOrdersWithDuplicatesEndIdentical) {
     Cluster cluster(3, seed);
     run_random_collection_writes(cluster, 60, CollectionMix::kAll);
     cluster.deliver_all();
-    for (const std::string key : {"l", "h"}) {
-      const KeyState* first = cluster.replica(0).peek_any(0, key);
-      for (int i = 1; i < cluster.size(); ++i) {
-        const KeyState* other = cluster.replica(i).peek_any(0, key);
-        ASSERT_EQ(first == nullptr, other == nullptr) << key;
-        if (!first) continue;
-        ASSERT_TRUE(*first == *other)
-            << key << ": " << first->debug_string() << " vs " << other->debug_string();
-        ASSERT_EQ(first->debug_string(), other->debug_string());
-        ASSERT_EQ(list_values(cluster.replica(0), key), list_values(cluster.replica(i), key));
-        ASSERT_EQ(hash_fields(cluster.replica(0), key), hash_fields(cluster.replica(i), key));
-      }
-    }
+    expect_converged(cluster, kCollectionKeys);
+    if (::testing::Test::HasFatalFailure()) return;
   }
 }
 
@@ -518,14 +523,8 @@ TEST(ListHashConvergenceTest, TinyPackedChunksConvergeToo) {
     Cluster cluster(3, seed);
     run_random_collection_writes(cluster, 60, CollectionMix::kNoCounters);
     cluster.deliver_all();
-    for (int i = 1; i < cluster.size(); ++i) {
-      const KeyState* a = cluster.replica(0).peek_any(0, "l");
-      const KeyState* b = cluster.replica(i).peek_any(0, "l");
-      ASSERT_EQ(a == nullptr, b == nullptr);
-      if (a) {
-        ASSERT_EQ(a->debug_string(), b->debug_string());
-      }
-    }
+    expect_converged(cluster, kCollectionKeys);
+    if (::testing::Test::HasFatalFailure()) break;
   }
   list_limits().max_chunk = saved;
 }
@@ -675,7 +674,7 @@ TEST(ListHashLatticeTest, JoinIsCommutativeAssociativeIdempotentAndMatchesApply)
     const CollectionMix mix = round % 2 ? CollectionMix::kCountersOnly : CollectionMix::kNoCounters;
     Cluster cluster(3, seed);
     run_random_collection_writes(cluster, 30, mix);
-    for (const std::string key : {"l", "h"}) {
+    for (const std::string& key : kCollectionKeys) {
       Sample a = sample_of(cluster, 0, key), b = sample_of(cluster, 1, key),
              c = sample_of(cluster, 2, key);
       ASSERT_TRUE(join(a, b).state == join(b, a).state) << key;
@@ -683,7 +682,7 @@ TEST(ListHashLatticeTest, JoinIsCommutativeAssociativeIdempotentAndMatchesApply)
       ASSERT_TRUE(join(a, a).state == a.state) << key;
     }
     cluster.deliver_all();
-    for (const std::string key : {"l", "h"}) {
+    for (const std::string& key : kCollectionKeys) {
       Sample a = sample_of(cluster, 0, key), b = sample_of(cluster, 1, key);
       ASSERT_TRUE(join(a, b).state == a.state)
           << key << ": " << join(a, b).state.debug_string() << " vs " << a.state.debug_string();
