@@ -33,7 +33,8 @@ std::string_view lower(std::string_view name, char (&buf)[64]) {
 }  // namespace
 
 CommandTable::CommandTable() {
-  for (auto family : {string_commands(), key_commands(), list_commands(), hash_commands(), server_commands(), connection_commands(),
+  for (auto family : {string_commands(), key_commands(), list_commands(), hash_commands(), server_commands(),
+                      persistence_commands(), connection_commands(),
                       transaction_commands(), info_commands(), config_commands(),
                       client_commands(), introspection_commands()})
     for (const CommandSpec& spec : family) rows_.push_back(&spec);

@@ -97,6 +97,7 @@ std::span<const CommandSpec> key_commands();
 std::span<const CommandSpec> list_commands();
 std::span<const CommandSpec> hash_commands();
 std::span<const CommandSpec> server_commands();
+std::span<const CommandSpec> persistence_commands();  // SAVE, BGSAVE, SHUTDOWN, ...
 std::span<const CommandSpec> connection_commands();
 std::span<const CommandSpec> transaction_commands();
 std::span<const CommandSpec> info_commands();

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "commands/glob.h"
+#include "sync/persistence.h"
 
 namespace eddy::commands {
 namespace {
@@ -78,8 +79,18 @@ Config::Config() {
   add({"maxmemory-policy", {}, K::kEnum, "noeviction", true,
        {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
         "allkeys-lfu", "allkeys-random", "noeviction"}});
-  add({"appendonly", {}, K::kBool, "no", true});  // the journal comes with its issue
+  // An edge without a journal could not sync, so eddy journals by default (Redis does not).
+  add({"appendonly", {}, K::kBool, "yes", false});
   add({"appendfsync", {}, K::kEnum, "everysec", true, {"always", "everysec", "no"}});
+  add({"appenddirname", {}, K::kString, "journal", false});
+  add({"appendfilename", {}, K::kString, "journal.eddy", false});
+  add({"dbfilename", {}, K::kString, "snapshot.eddy", true});
+  // Snapshots compact the journal when it grows (auto-aof-rewrite-*); `save` rules work as in
+  // Redis but are off by default, since the journal already keeps every write.
+  add({"save", {}, K::kSaveRules, "", true});
+  add({"auto-aof-rewrite-percentage", {}, K::kInt, "100", true, {}, 0, INT32_MAX});
+  add({"auto-aof-rewrite-min-size", {}, K::kMemory, "67108864", true, {}, 0, INT64_MAX});
+  add({"journal-segment-size", {}, K::kMemory, "67108864", false, {}, 4096, INT64_MAX});
   add({"requirepass", {}, K::kString, "", true});
   add({"role", {}, K::kEnum, "edge", false, {"edge", "hub"}});
   add({"node-name", {}, K::kString, "", false});
@@ -156,6 +167,14 @@ Canonical canonicalize(const Config::Directive& d, std::string_view value) {
       std::string all;
       for (const auto& c : d.choices) all += (all.empty() ? "" : ", ") + c;
       return {{}, "argument(s) must be one of the following: " + all};
+    }
+    case Kind::kSaveRules: {
+      auto rules = sync::parse_save_rules(value);
+      if (!rules) return {{}, "Invalid save parameters"};
+      std::string v;
+      for (const auto& [seconds, changes] : *rules)
+        v += (v.empty() ? "" : " ") + std::to_string(seconds) + " " + std::to_string(changes);
+      return {v, {}};
     }
     case Kind::kString:
     case Kind::kList:

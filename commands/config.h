@@ -14,7 +14,7 @@ namespace eddy::commands {
 // that decides how a value is parsed and printed, a default, and whether CONFIG SET may change it.
 class Config {
  public:
-  enum class Kind { kBool, kInt, kMemory, kString, kEnum, kList };
+  enum class Kind { kBool, kInt, kMemory, kString, kEnum, kList, kSaveRules };
 
   struct Directive {
     std::string name;

@@ -1,7 +1,6 @@
 #include "commands/engine.h"
 
 #include <algorithm>
-#include <random>
 
 #include "commands/engine_state.h"
 #include "commands/errors.h"
@@ -9,13 +8,6 @@
 
 namespace eddy::commands {
 namespace {
-
-uint64_t random_replica_id() {
-  std::random_device rd;
-  uint64_t id = 0;
-  while (id == 0) id = (static_cast<uint64_t>(rd()) << 32) ^ rd();
-  return id;
-}
 
 bool arity_ok(int arity, size_t argc) {
   return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
@@ -27,7 +19,8 @@ EngineState::EngineState(Engine& e, Config& cfg, crdt::Clock& clk)
     : engine(e),
       config(cfg),
       clock(clk),
-      replica(clk, crdt::ReplicaOptions{random_replica_id(),
+      // Unit tests run on this identity; a server adopts its data directory's at start.
+      replica(clk, crdt::ReplicaOptions{crdt::NodeRegistry::new_replica_id(),
                                         static_cast<int>(cfg.integer("databases")), false}) {
   stats.start_time_us = clock.now_us();
   stats.last_reset_us = stats.start_time_us;
@@ -196,6 +189,12 @@ void EngineState::dispatch(Client& client, std::span<const std::string_view> arg
     reject(client, reply, errors::kNoAuth, spec);
     return;
   }
+  if ((spec->flags & kWrite) && persistence) {
+    if (auto err = persistence->write_error()) {
+      reject(client, reply, "-MISCONF Errors writing to the AOF file: " + *err, spec);
+      return;
+    }
+  }
   if (client.in_multi && !(spec->flags & kMultiControl)) {
     client.multi_queue.emplace_back(argv.begin(), argv.end());
     reply.simple("QUEUED");
@@ -238,6 +237,57 @@ void Engine::cron() {
   // Redis's slow cycle budget: 25% of a 100 ms tick.
   if (state_->active_expire) state_->replica.active_expire_cycle(25'000);
   if (!state_->blocked.empty()) state_->expire_blocked(state_->clock.now_ms());
+  if (state_->persistence) state_->persistence->cron(state_->replica, state_->clock.now_ms());
+}
+
+namespace {
+
+sync::PersistenceOptions persistence_options(const Config& config) {
+  sync::PersistenceOptions o;
+  o.appendonly = config.flag("appendonly");
+  o.appenddirname = config.text("appenddirname");
+  o.appendfilename = config.text("appendfilename");
+  o.dbfilename = config.text("dbfilename");
+  o.fsync = sync::parse_fsync_policy(config.text("appendfsync")).value_or(o.fsync);
+  o.segment_bytes = static_cast<uint64_t>(config.integer("journal-segment-size"));
+  o.rewrite_percentage = config.integer("auto-aof-rewrite-percentage");
+  o.rewrite_min_size = static_cast<uint64_t>(config.integer("auto-aof-rewrite-min-size"));
+  o.save_rules = sync::parse_save_rules(config.text("save")).value_or(o.save_rules);
+  return o;
+}
+
+}  // namespace
+
+std::optional<std::string> Engine::start_persistence(
+    std::function<void(std::function<void()>)> post) {
+  EngineState& s = *state_;
+  s.persistence = std::make_unique<sync::Persistence>(persistence_options(s.config), std::move(post));
+  s.replica.refresh_time();
+  if (auto err = s.persistence->start(s.replica, s.replica.now_ms())) return err;
+  auto reload = [&s](const Config::Directive&) {
+    s.persistence->set_options(persistence_options(s.config));
+  };
+  for (const char* name : {"appendfsync", "dbfilename", "save", "auto-aof-rewrite-percentage",
+                           "auto-aof-rewrite-min-size"})
+    s.config.on_change(name, reload);
+  return std::nullopt;
+}
+
+std::optional<std::string> Engine::prepare_shutdown(std::optional<bool> save) {
+  EngineState& s = *state_;
+  if (!s.persistence) return std::nullopt;
+  const bool rules = !s.persistence->options().save_rules.empty();
+  s.replica.refresh_time();
+  return s.persistence->shutdown(s.replica, save.value_or(rules), s.replica.now_ms());
+}
+
+uint64_t Engine::reply_barrier() const {
+  return state_->persistence ? state_->persistence->reply_barrier() : 0;
+}
+
+void Engine::when_journaled(uint64_t offset, std::function<void()> done) {
+  if (!state_->persistence) return done();
+  state_->persistence->when_journaled(offset, std::move(done));
 }
 
 Engine::NetStats& Engine::net_stats() { return state_->net; }

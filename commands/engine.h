@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -36,6 +37,20 @@ class Engine {
   // Executes one command and appends its reply. After it returns, the connection closes if
   // client.close_after_reply is set (once the reply is written).
   void execute(Client& client, std::span<const std::string_view> argv, ReplyBuilder& reply);
+
+  // Opens the data directory (the working directory): its lock, the replica's identity, the
+  // snapshot and the journal. `post` runs a function on the command thread. server/ calls it
+  // once before listening; an error text means eddy must not start. Without it (unit tests)
+  // nothing is written to disk.
+  std::optional<std::string> start_persistence(std::function<void(std::function<void()>)> post);
+  // SHUTDOWN and SIGTERM: stops a snapshot child, saves when `save` says so (by default when
+  // `save` rules are configured, as Redis does) and makes the journal durable. An error text
+  // when the final save failed.
+  std::optional<std::string> prepare_shutdown(std::optional<bool> save);
+  // Replies leave only once the journal records they may depend on are written (and fsynced,
+  // under `appendfsync always`): the journal offset to wait for (0: none), and the wait.
+  uint64_t reply_barrier() const;
+  void when_journaled(uint64_t offset, std::function<void()> done);
 
   // Periodic work (active expiry, statistics); server/ calls it `hz` times per second.
   void cron();

@@ -16,6 +16,7 @@
 #include "commands/reply.h"
 #include "crdt/clock.h"
 #include "crdt/replica.h"
+#include "sync/persistence.h"
 
 namespace eddy::commands {
 
@@ -59,6 +60,8 @@ class EngineState {
   std::map<uint64_t, Client*> clients;  // ordered by id, as CLIENT LIST prints them
   uint64_t next_client_id = 1;
   bool active_expire = true;  // DEBUG SET-ACTIVE-EXPIRE
+  // The journal and snapshots; null until Engine::start_persistence (unit tests run without).
+  std::unique_ptr<sync::Persistence> persistence;
 
   // WATCH: (db, key) → clients watching it; looked up by (db, string_view) without a copy.
   struct WatchKeyLess {

@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <set>
@@ -94,15 +95,53 @@ void memory_section(EngineState& s, std::string& out) {
 
 // Persistence arrives with the journal issue: until then these fields say honestly that nothing
 // is written to disk.
+// Redis's fields where they apply (eddy's "AOF" is its journal, a "rewrite" a snapshot that
+// compacts it), then the journal's own: its size, seq, and what the hub has not yet received.
 void persistence_section(EngineState& s, std::string& out) {
-  field(out, "loading", 0);
-  field(out, "rdb_changes_since_last_save", 0);
-  field(out, "rdb_bgsave_in_progress", 0);
-  field(out, "rdb_last_save_time", s.stats.start_time_us / 1000000);
-  field(out, "rdb_last_bgsave_status", "ok");
-  field(out, "aof_enabled", 0);
-  field(out, "aof_rewrite_in_progress", 0);
-  field(out, "aof_last_write_status", "ok");
+  using Kind = sync::Persistence::ChildKind;
+  const sync::Persistence* p = s.persistence.get();
+  const sync::Persistence::Stats none;
+  const auto& st = p ? p->stats() : none;
+  const int64_t now_s = s.clock.now_ms() / 1000;
+  const Kind child = p ? p->child() : Kind::kNone;
+  const int64_t child_s = p && child != Kind::kNone ? now_s - p->child_started_ms() / 1000 : -1;
+  const sync::Journal* journal = p ? p->journal() : nullptr;
+  field(out, "loading", st.loading ? 1 : 0);
+  field(out, "async_loading", 0);
+  field(out, "rdb_changes_since_last_save", static_cast<int64_t>(st.changes_since_save));
+  field(out, "rdb_bgsave_in_progress", child == Kind::kSave ? 1 : 0);
+  field(out, "rdb_last_save_time", p ? st.last_save_s : s.stats.start_time_us / 1000000);
+  field(out, "rdb_last_bgsave_status", st.last_bgsave_ok ? "ok" : "err");
+  field(out, "rdb_last_bgsave_time_sec", st.last_bgsave_seconds);
+  field(out, "rdb_current_bgsave_time_sec", child == Kind::kSave ? child_s : -1);
+  field(out, "rdb_saves", static_cast<int64_t>(st.saves));
+  field(out, "rdb_last_load_keys_expired", 0);
+  field(out, "rdb_last_load_keys_loaded", static_cast<int64_t>(st.loaded_keys));
+  field(out, "aof_enabled", journal ? 1 : 0);
+  field(out, "aof_rewrite_in_progress", child == Kind::kRewrite ? 1 : 0);
+  field(out, "aof_rewrite_scheduled", p && p->scheduled() == Kind::kRewrite ? 1 : 0);
+  field(out, "aof_last_rewrite_time_sec", st.last_rewrite_seconds);
+  field(out, "aof_current_rewrite_time_sec", child == Kind::kRewrite ? child_s : -1);
+  field(out, "aof_last_bgrewrite_status", st.last_rewrite_ok ? "ok" : "err");
+  field(out, "aof_rewrites", static_cast<int64_t>(st.rewrites));
+  field(out, "aof_rewrites_consecutive_failures", static_cast<int64_t>(st.rewrite_failures));
+  field(out, "aof_last_write_status", journal && journal->last_error() ? "err" : "ok");
+  if (journal) {
+    field(out, "aof_current_size", static_cast<int64_t>(journal->disk_bytes()));
+    field(out, "aof_base_size", static_cast<int64_t>(st.journal_base_bytes));
+    field(out, "aof_pending_rewrite", p->scheduled() == Kind::kRewrite ? 1 : 0);
+    field(out, "aof_buffer_length", static_cast<int64_t>(journal->appended() - journal->written()));
+    field(out, "aof_pending_bio_fsync", 0);
+    field(out, "aof_delayed_fsync", 0);
+    field(out, "journal_fsyncs", static_cast<int64_t>(journal->fsyncs()));
+  }
+  field(out, "journal_seq", static_cast<int64_t>(s.replica.seq()));
+  field(out, "journal_replayed_records", static_cast<int64_t>(st.replay.applied));
+  field(out, "journal_dropped_bytes", static_cast<int64_t>(st.replay.dropped_bytes));
+  field(out, "journal_dropped_records", static_cast<int64_t>(st.replay.dropped_records));
+  // Until edge/hub sync exists nothing is acknowledged: every unit is pending for the hub.
+  field(out, "sync_acked_seq", 0);
+  field(out, "sync_pending_units", static_cast<int64_t>(s.replica.seq()));
 }
 
 void stats_section(EngineState& s, std::string& out) {
@@ -116,6 +155,7 @@ void stats_section(EngineState& s, std::string& out) {
   field(out, "evicted_keys", 0);
   field(out, "keyspace_hits", static_cast<int64_t>(s.stats.keyspace_hits));
   field(out, "keyspace_misses", static_cast<int64_t>(s.stats.keyspace_misses));
+  field(out, "latest_fork_usec", s.persistence ? s.persistence->stats().latest_fork_us : 0);
   field(out, "total_error_replies", static_cast<int64_t>(s.stats.total_error_replies));
 }
 

@@ -1,4 +1,4 @@
-// Server-wide commands: liveness, databases, flushing, time and shutdown.
+// Server-wide commands: liveness, databases, flushing, time and DEBUG.
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -89,27 +89,6 @@ void time_command(Context& ctx) {
   ctx.reply.bulk(std::to_string(us % 1000000));
 }
 
-// LASTSAVE: eddy journals every write; until snapshots exist, the last "save" is the start.
-void lastsave(Context& ctx) { ctx.reply.integer(ctx.state.stats.start_time_us / 1000000); }
-
-// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
-void shutdown(Context& ctx) {
-  bool abort = false;
-  for (size_t i = 1; i < ctx.args.size(); ++i) {
-    std::string_view a = ctx.args[i];
-    if (iequals(a, "ABORT"))
-      abort = true;
-    else if (!iequals(a, "NOSAVE") && !iequals(a, "SAVE") && !iequals(a, "NOW") &&
-             !iequals(a, "FORCE"))
-      return ctx.reply.error(errors::kSyntax);
-  }
-  if (abort) return ctx.reply.error("No shutdown in progress.");
-  compact::log(compact::LogLevel::kWarning, "User requested shutdown...");
-  if (ctx.state.engine.request_shutdown) ctx.state.engine.request_shutdown();
-  // Like Redis, a successful SHUTDOWN closes the connection without a reply.
-  ctx.client.close_after_reply = true;
-}
-
 // DEBUG LOG message | SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | OBJECT key | HELP
 void debug(Context& ctx) {
   std::string_view sub = ctx.args[1];
@@ -169,16 +148,6 @@ const CommandSpec kRows[] = {
      "@keyspace @write @slow @dangerous", "[flush-type=oneof(async=pure@ASYNC|sync=pure@SYNC)]"},
     {"time", 1, kLoading | kStale | kFast, 0, 0, 0, "server", "Returns the server time.",
      "2.6.0", "O(1)", time_command, "@fast"},
-    {"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, "server",
-     "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", "O(1)",
-     lastsave, "@admin @fast @dangerous"},
-    {"shutdown", -1, kAdminNoScript | kLoading | kStale | kAllowBusy, 0, 0, 0, "server",
-     "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0",
-     "O(N) when saving, where N is the total number of keys in all databases when saving data, "
-     "otherwise O(1)",
-     shutdown, "@admin @slow @dangerous",
-     "[save-selector=oneof(nosave=pure@NOSAVE|save=pure@SAVE)] [now=pure@NOW] [force=pure@FORCE] "
-     "[abort=pure@ABORT]"},
     {"debug", -2, kAdminNoScript | kLoading | kStale, 0, 0, 0, "server",
      "A container for debugging commands.", "1.0.0", "Depends on subcommand.", debug,
      "@admin @slow @dangerous"},

@@ -86,6 +86,8 @@ class Cell {
   size_t heap_bytes() const;
 
  private:
+  friend struct StateCodec;  // snapshots write and rebuild the representation (crdt/codec.cc)
+
   // A concurrent register write that lost to the winner but that no replica has yet observed
   // and removed: it stays, so that a DEL that saw only the winner leaves it standing (an
   // observed-remove removes only what its writer saw). Rare: only under concurrency.

@@ -59,6 +59,7 @@ struct SetString {
   ExpiryAction expiry = ExpiryAction::kClear;
   int64_t expire_at_ms = 0;  // for kSet
   Observed seen;
+  friend bool operator==(const SetString&, const SetString&) = default;
 };
 
 // Every write of one type carries `others`: what its writer saw of the key when the key also
@@ -74,6 +75,7 @@ struct CounterAdd {
   Decimal total;
   Stamp previous;
   Observed others;
+  friend bool operator==(const CounterAdd&, const CounterAdd&) = default;
 };
 
 // LPUSH and RPUSH (and the X forms): one effect for all the elements; they take consecutive
@@ -84,6 +86,7 @@ struct ListPush {
   ListSide side = ListSide::kHead;
   std::vector<std::string> values;
   Observed others;
+  friend bool operator==(const ListPush&, const ListPush&) = default;
 };
 
 // LINSERT: the new element (id = the effect's stamp) hangs BEFORE or AFTER the pivot's path.
@@ -94,6 +97,7 @@ struct ListInsert {
   ListSide side = ListSide::kBefore;
   std::string value;
   Observed others;
+  friend bool operator==(const ListInsert&, const ListInsert&) = default;
 };
 
 // LSET: a per-element LWW write.
@@ -103,6 +107,7 @@ struct ListSet {
   Stamp id;
   std::string value;
   Observed others;
+  friend bool operator==(const ListSet&, const ListSet&) = default;
 };
 
 // Pops, LREM, LTRIM, LMOVE's source: the ids of the elements removed.
@@ -111,6 +116,7 @@ struct ListRemove {
   std::string key;
   std::vector<Stamp> ids;
   Observed others;
+  friend bool operator==(const ListRemove&, const ListRemove&) = default;
 };
 
 // One field of HSET: the value, the field's birth at the writer (empty when the write creates
@@ -120,6 +126,7 @@ struct FieldWrite {
   std::string value;
   Stamp birth;
   Observed seen;
+  friend bool operator==(const FieldWrite&, const FieldWrite&) = default;
 };
 
 // HSET, HMSET, HSETNX, HINCRBYFLOAT's result: field i takes the i-th of the consecutive stamps
@@ -129,11 +136,13 @@ struct HashSet {
   std::string key;
   std::vector<FieldWrite> fields;
   Observed others;
+  friend bool operator==(const HashSet&, const HashSet&) = default;
 };
 
 struct FieldRemove {
   std::string field;
   Observed seen;
+  friend bool operator==(const FieldRemove&, const FieldRemove&) = default;
 };
 
 // HDEL: an observed-remove per field.
@@ -142,6 +151,7 @@ struct HashRemove {
   std::string key;
   std::vector<FieldRemove> fields;
   Observed others;
+  friend bool operator==(const HashRemove&, const HashRemove&) = default;
 };
 
 // HINCRBY, HINCRBYFLOAT: a CounterAdd on one field's lanes.
@@ -154,6 +164,7 @@ struct FieldAdd {
   Stamp previous;
   Stamp birth;
   Observed others;
+  friend bool operator==(const FieldAdd&, const FieldAdd&) = default;
 };
 
 // EXPIRE family and PERSIST (expire_at_ms == kPersist): a causal max-register entry.
@@ -163,6 +174,7 @@ struct SetExpiry {
   std::string key;
   int64_t expire_at_ms = kPersist;
   VersionVector seen;
+  friend bool operator==(const SetExpiry&, const SetExpiry&) = default;
 };
 
 // DEL, UNLINK, expiry deletes, the source of RENAME and MOVE: observed-remove of the container.
@@ -170,6 +182,7 @@ struct RemoveKey {
   int db = 0;
   std::string key;
   Observed seen;
+  friend bool operator==(const RemoveKey&, const RemoveKey&) = default;
 };
 
 // A key's counter lanes (its own and its hash fields') as a flusher saw them.
@@ -177,6 +190,7 @@ struct KeyFloors {
   int db = 0;
   std::string key;
   Observed floors;
+  friend bool operator==(const KeyFloors&, const KeyFloors&) = default;
 };
 
 // FLUSHDB (db >= 0) and FLUSHALL (db == -1): a global observed-remove with the replica's VV.
@@ -186,11 +200,13 @@ struct Flush {
   int db = -1;
   VersionVector seen;
   std::vector<KeyFloors> counters;
+  friend bool operator==(const Flush&, const Flush&) = default;
 };
 
 struct SwapDb {
   int a = 0;
   int b = 0;
+  friend bool operator==(const SwapDb&, const SwapDb&) = default;
 };
 
 }  // namespace op
@@ -209,6 +225,7 @@ inline size_t stamps_needed(const Op& op) {
 struct Effect {
   Stamp stamp;
   Op op;
+  friend bool operator==(const Effect&, const Effect&) = default;
 };
 
 // One journal record and one unit on the wire: a command's or a MULTI/EXEC's effects, applied
@@ -217,6 +234,7 @@ struct Unit {
   uint64_t seq = 0;
   NodeIndex origin = 0;
   std::vector<Effect> effects;
+  friend bool operator==(const Unit&, const Unit&) = default;
 };
 
 }  // namespace eddy::crdt

@@ -29,19 +29,22 @@ HashLimits& hash_limits() {
 // A plain field: name, value, the dot's HLC as a zigzag delta from the base, its replica, and the
 // birth as a delta back from the dot, its low bit saying whether the birth's replica differs from
 // the dot's (and follows).
-void HashState::encode(std::string& out, std::string_view name, const HashField& f) {
-  std::string scratch;
-  std::string_view value = f.cell.register_value().view(scratch);
-  const Stamp dot = f.cell.register_stamp();
+void HashState::encode_plain(std::string& out, std::string_view name, std::string_view value,
+                             const Stamp& dot, const Stamp& birth) const {
   put_varint(out, name.size());
   out.append(name);
   put_varint(out, value.size());
   out.append(value);
   put_varint(out, compact::zigzag(static_cast<int64_t>(dot.hlc - base_)));
   put_varint(out, dot.node);
-  const bool other_node = f.birth.node != dot.node;
-  put_varint(out, compact::zigzag(static_cast<int64_t>(dot.hlc - f.birth.hlc)) << 1 | other_node);
-  if (other_node) put_varint(out, f.birth.node);
+  const bool other_node = birth.node != dot.node;
+  put_varint(out, compact::zigzag(static_cast<int64_t>(dot.hlc - birth.hlc)) << 1 | other_node);
+  if (other_node) put_varint(out, birth.node);
+}
+
+void HashState::encode(std::string& out, std::string_view name, const HashField& f) {
+  std::string scratch;
+  encode_plain(out, name, f.cell.register_value().view(scratch), f.cell.register_stamp(), f.birth);
 }
 
 HashState::Plain HashState::decode(size_t offset) const {

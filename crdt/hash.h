@@ -101,6 +101,8 @@ class HashState {
   size_t heap_bytes() const;
 
  private:
+  friend struct StateCodec;  // snapshots write and rebuild the representation (crdt/codec.cc)
+
   // A plain field as stored: views into the packed bytes.
   struct Plain {
     std::string_view name;
@@ -111,6 +113,8 @@ class HashState {
   };
   Plain decode(size_t offset) const;
   void encode(std::string& out, std::string_view name, const HashField& f);
+  void encode_plain(std::string& out, std::string_view name, std::string_view value,
+                    const Stamp& dot, const Stamp& birth) const;
   // Removes the field and returns it whole (a default HashField when absent).
   HashField take(std::string_view field);
   // Stores a field back at its place, when it is alive.

@@ -100,6 +100,8 @@ class KeyState {
   size_t heap_bytes() const;
 
  private:
+  friend struct StateCodec;  // snapshots write and rebuild the representation (crdt/codec.cc)
+
   struct Extras {
     std::vector<ExpiryEntry> expiry;  // sorted by dot
     std::unique_ptr<ListState> list;

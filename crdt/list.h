@@ -69,6 +69,8 @@ class ListState {
   size_t heap_bytes() const;
 
  private:
+  friend struct StateCodec;  // snapshots write and rebuild the representation (crdt/codec.cc)
+
   // One element, decoded: views into its chunk, ancestors only for LINSERTed elements.
   struct Element {
     ListSide side = ListSide::kHead;

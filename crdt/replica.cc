@@ -1,5 +1,6 @@
 #include "crdt/replica.h"
 
+#include <algorithm>
 #include <optional>
 #include <type_traits>
 
@@ -166,6 +167,29 @@ void Replica::apply_remote(const Unit& unit) {
     hlc_.observe(effect.stamp.hlc);
     apply(effect.stamp, effect.op);
   }
+}
+
+void Replica::adopt_identity(uint64_t replica_id) {
+  options_.replica_id = replica_id;
+  node_ = NodeRegistry::intern(replica_id);
+}
+
+void Replica::restore_key(int db, std::string_view key, KeyState state) {
+  const bool visible = state.alive();
+  Table& table = visible ? dbs_[db].keys : dbs_[db].ghosts;
+  *table.try_emplace(key).first = std::move(state);
+  if (visible) refresh_expiry_index(db, key, table.find(key));
+}
+
+void Replica::restore_clocks(uint64_t seq, uint64_t hlc, const VersionVector& vv) {
+  seq_ = std::max(seq_, seq);
+  hlc_.restore(hlc);
+  vv_.merge(vv);
+}
+
+void Replica::replay(const Unit& unit) {
+  apply_remote(unit);
+  if (unit.origin == node_) seq_ = std::max(seq_, unit.seq);
 }
 
 void Replica::refresh_expiry_index(int db, std::string_view key, const KeyState* state) {

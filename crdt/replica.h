@@ -71,6 +71,17 @@ class Replica {
   void write(Op op);
   void apply_remote(const Unit& unit);
 
+  // Persistence. A replica loaded from disk first takes its stored identity (before any write),
+  // then the snapshot's keys and clocks, then replays the journal's units after the snapshot.
+  void adopt_identity(uint64_t replica_id);
+  const Table& ghosts(int db) const { return dbs_[db].ghosts; }
+  // A key as a snapshot stored it: visible when it holds a value, a ghost otherwise.
+  void restore_key(int db, std::string_view key, KeyState state);
+  // The clocks a snapshot stored: seq and HLC never go backwards across a restart.
+  void restore_clocks(uint64_t seq, uint64_t hlc, const VersionVector& vv);
+  // A journaled unit applied again: as apply_remote, and this replica's own units advance seq.
+  void replay(const Unit& unit);
+
   Table& table(int db) { return dbs_[db].keys; }
   const Table& table(int db) const { return dbs_[db].keys; }
   size_t size(int db) const { return dbs_[db].keys.size(); }

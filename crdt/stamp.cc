@@ -1,5 +1,6 @@
 #include "crdt/stamp.h"
 
+#include <random>
 #include <unordered_map>
 
 namespace eddy::crdt {
@@ -18,6 +19,13 @@ Interning& interning() {
 }
 
 }  // namespace
+
+uint64_t NodeRegistry::new_replica_id() {
+  std::random_device rd;
+  uint64_t id = 0;
+  while (id == 0) id = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  return id;
+}
 
 NodeIndex NodeRegistry::intern(uint64_t replica_id) {
   Interning& t = interning();

@@ -12,6 +12,8 @@ using NodeIndex = uint32_t;
 
 class NodeRegistry {
  public:
+  // A fresh random identity (never 0, which means "nobody").
+  static uint64_t new_replica_id();
   static NodeIndex intern(uint64_t replica_id);
   static uint64_t id(NodeIndex index);
   static size_t size();

@@ -1,5 +1,6 @@
 #include "server/connection.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "commands/reply.h"
@@ -52,6 +53,7 @@ void Connection::start() {
   client_.send_async = [weak](std::string_view bytes) {
     if (auto self = weak.lock()) {
       self->out_.append(bytes);
+      self->note_replies();
       self->flush();
     }
   };
@@ -83,7 +85,7 @@ void Connection::close() {
 }
 
 void Connection::read() {
-  if (closed_ || reading_ || client_.close_after_reply) return;
+  if (closed_ || reading_ || held_ || client_.close_after_reply) return;
   reading_ = true;
   char* dst = parser_.prepare(kReadChunk);
   size_t room = kReadChunk;
@@ -102,7 +104,7 @@ void Connection::on_read(const boost::system::error_code& ec, size_t n) {
   process();
   if (closed_) return;
   flush();
-  if (client_.close_after_reply && !write_in_flight_) return close();
+  if (client_.close_after_reply && !write_in_flight_ && !held_) return close();
   read();
 }
 
@@ -124,6 +126,7 @@ void Connection::process() {
     }
     server_.engine().execute(client_, argv_, reply);
   }
+  note_replies();
   client_.query_buffer_bytes = parser_.pending();
   client_.output_buffer_bytes = out_.size();
   if (static_cast<int64_t>(parser_.pending()) > config.integer("client-query-buffer-limit")) {
@@ -133,8 +136,24 @@ void Connection::process() {
   }
 }
 
+void Connection::note_replies() {
+  needed_ = std::max(needed_, server_.engine().reply_barrier());
+}
+
 void Connection::flush() {
-  if (closed_ || write_in_flight_ || out_.empty()) return;
+  if (closed_ || held_ || write_in_flight_ || out_.empty()) return;
+  if (needed_ != 0) {
+    held_ = true;
+    // The wait owns the connection: no read or write is pending to keep it alive meanwhile.
+    server_.engine().when_journaled(std::exchange(needed_, 0), [self = shared_from_this()] {
+      if (self->closed_) return;
+      self->held_ = false;
+      self->flush();
+      if (self->client_.close_after_reply && !self->write_in_flight_) return self->close();
+      self->read();
+    });
+    return;
+  }
   write_in_flight_ = true;
   writing_.swap(out_);
   out_.clear();

@@ -34,6 +34,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_read(const boost::system::error_code& ec, size_t n);
   void process();
   void flush();
+  // The replies just produced wait for what the journal holds now.
+  void note_replies();
   void on_written(const boost::system::error_code& ec, size_t n);
 
   Server& server_;
@@ -44,6 +46,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string out_;      // replies waiting for the next write
   std::string writing_;  // the write in flight
   bool write_in_flight_ = false;
+  // Replies held until the journal records they may depend on are written (fsynced under
+  // appendfsync always); the connection reads nothing more meanwhile.
+  bool held_ = false;
+  uint64_t needed_ = 0;  // the journal offset the replies in out_ wait for
   bool reading_ = false;
   bool closed_ = false;
 };

@@ -97,6 +97,12 @@ int main(int argc, char** argv) {
     io.stop();
   };
 
+  if (auto err = engine.start_persistence(
+          [&io](std::function<void()> fn) { boost::asio::post(io, std::move(fn)); })) {
+    log(LogLevel::kWarning, "Fatal error loading the data directory: " + *err);
+    return 1;
+  }
+
   std::string error = server.listen();
   if (!error.empty()) {
     log(LogLevel::kWarning, error);
@@ -110,6 +116,9 @@ int main(int argc, char** argv) {
     if (ec) return;
     log(LogLevel::kWarning, std::string("Received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
                                 " scheduling shutdown...");
+    // A failed final save is logged; the journal still holds every write, so eddy exits.
+    if (auto err = engine.prepare_shutdown(std::nullopt))
+      log(LogLevel::kWarning, "Error saving before shutdown: " + *err);
     server.stop();
     io.stop();
   });

@@ -8,12 +8,15 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <thread>
 
@@ -35,20 +38,95 @@ int free_port() {
   return port;
 }
 
+namespace {
+
+std::string make_temp_dir() {
+  char tmpl[] = "/tmp/eddy-test-XXXXXX";
+  if (!mkdtemp(tmpl)) throw std::runtime_error("cannot create a temporary directory");
+  return tmpl;
+}
+
+std::string log_path(const std::string& dir) { return dir + "/server.log"; }
+
+size_t file_size(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<size_t>(st.st_size) : 0;
+}
+
+std::string read_from(const std::string& path, size_t offset) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  in.seekg(static_cast<std::streamoff>(offset));
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Starts `args` with stdout and stderr appended to `log`.
+pid_t launch(std::vector<std::string> args, const std::string& log) {
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + args[0]);
+  return pid;
+}
+
+// Waits up to `timeout_ms` for `pid` to exit; its status, or nothing if it still runs.
+std::optional<int> wait_exit(pid_t pid, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) return status;
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+}  // namespace
+
 Process Process::start_eddy(std::vector<std::string> extra_args) {
-  return spawn(EDDY_BINARY, std::move(extra_args), true);
+  return spawn(EDDY_BINARY, std::move(extra_args), true, make_temp_dir(), true, 0);
 }
 
 Process Process::start_redis(std::vector<std::string> extra_args) {
-  return spawn("/usr/bin/redis-server", std::move(extra_args), false);
+  return spawn("/usr/bin/redis-server", std::move(extra_args), false, make_temp_dir(), true, 0);
 }
 
-Process Process::spawn(const std::string& binary, std::vector<std::string> extra, bool eddy) {
+Process Process::start_eddy_in(const std::string& dir, std::vector<std::string> extra_args,
+                               int port) {
+  return spawn(EDDY_BINARY, std::move(extra_args), true, dir, false, port);
+}
+
+Process::Exit Process::run_eddy_in(const std::string& dir, std::vector<std::string> extra_args,
+                                   int timeout_ms) {
+  std::vector<std::string> args = {
+      EDDY_BINARY, "--port", std::to_string(free_port()), "--dir", dir, "--bind", "127.0.0.1"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  const size_t log_start = file_size(log_path(dir));
+  pid_t pid = launch(std::move(args), log_path(dir));
+  Exit exit;
+  if (auto status = wait_exit(pid, timeout_ms)) {
+    exit.status = *status;
+  } else {
+    ::kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
+  exit.log = read_from(log_path(dir), log_start);
+  return exit;
+}
+
+Process Process::spawn(const std::string& binary, std::vector<std::string> extra, bool eddy,
+                       std::string dir, bool owns_dir, int port) {
   Process p;
-  char tmpl[] = "/tmp/eddy-test-XXXXXX";
-  p.dir_ = mkdtemp(tmpl);
+  p.dir_ = std::move(dir);
+  p.owns_dir_ = owns_dir;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    p.port_ = free_port();
+    p.port_ = port != 0 ? port : free_port();
     std::vector<std::string> args = {binary, "--port", std::to_string(p.port_), "--dir", p.dir_,
                                      "--bind", "127.0.0.1"};
     if (!eddy) {
@@ -56,18 +134,9 @@ Process Process::spawn(const std::string& binary, std::vector<std::string> extra
         args.emplace_back(a);
     }
     args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    std::string log = p.dir_ + "/server.log";
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    int rc = posix_spawn(&p.pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("cannot start " + binary);
-    for (int i = 0; i < 200; ++i) {
+    p.log_start_ = file_size(log_path(p.dir_));
+    p.pid_ = launch(std::move(args), log_path(p.dir_));
+    for (int i = 0; i < 400; ++i) {
       int status = 0;
       if (waitpid(p.pid_, &status, WNOHANG) == p.pid_) {
         p.pid_ = -1;
@@ -83,22 +152,27 @@ Process Process::spawn(const std::string& binary, std::vector<std::string> extra
     }
     if (p.pid_ > 0) p.stop();
   }
-  throw std::runtime_error("server did not start: " + binary);
+  throw std::runtime_error("server did not start: " + binary + "\n" + p.log());
 }
 
 Process::Process(Process&& other) noexcept
-    : pid_(other.pid_), port_(other.port_), dir_(std::move(other.dir_)) {
+    : pid_(other.pid_),
+      port_(other.port_),
+      dir_(std::move(other.dir_)),
+      owns_dir_(other.owns_dir_),
+      log_start_(other.log_start_) {
   other.pid_ = -1;
+  other.dir_.clear();
 }
 
 Process::~Process() {
   if (pid_ > 0) stop();
-  if (!dir_.empty()) std::system(("rm -rf '" + dir_ + "'").c_str());
+  if (owns_dir_ && !dir_.empty()) std::system(("rm -rf '" + dir_ + "'").c_str());
 }
 
 int Process::stop() {
   if (pid_ <= 0) return -1;
-  kill(pid_, SIGTERM);
+  ::kill(pid_, SIGTERM);
   int status = 0;
   for (int i = 0; i < 500; ++i) {
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -107,11 +181,34 @@ int Process::stop() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  kill(pid_, SIGKILL);
+  ::kill(pid_, SIGKILL);
   waitpid(pid_, &status, 0);
   pid_ = -1;
   return status;
 }
+
+int Process::kill() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+int Process::wait(int timeout_ms) {
+  if (pid_ <= 0) return -1;
+  auto status = wait_exit(pid_, timeout_ms);
+  if (!status) return -1;
+  pid_ = -1;
+  return *status;
+}
+
+std::string Process::log() const { return read_from(log_path(dir_), log_start_); }
+
+TempDir::TempDir() : path_(make_temp_dir()) {}
+
+TempDir::~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
 
 RawClient::RawClient(int port) {
   fd_ = socket(AF_INET, SOCK_STREAM, 0);

@@ -1,0 +1,119 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "crdt/replica.h"
+#include "sync/journal.h"
+
+namespace eddy::sync {
+
+struct PersistenceOptions {
+  bool appendonly = true;
+  std::string appenddirname = "journal";
+  std::string appendfilename = "journal.eddy";
+  std::string dbfilename = "snapshot.eddy";
+  FsyncPolicy fsync = FsyncPolicy::kEverySec;
+  uint64_t segment_bytes = 64ull << 20;
+  // Automatic snapshots: by journal growth (auto-aof-rewrite-*) and by Redis's `save` rules.
+  int64_t rewrite_percentage = 100;
+  uint64_t rewrite_min_size = 64ull << 20;
+  std::vector<std::pair<int64_t, int64_t>> save_rules;  // (seconds, changes)
+};
+
+// Parses Redis's `save` value ("3600 1 300 100"); nothing when it is not pairs of numbers.
+std::optional<std::vector<std::pair<int64_t, int64_t>>> parse_save_rules(std::string_view text);
+
+// The data directory's durability: its lock, the replica's stored identity, the snapshot and
+// the journal. It is the replica's effect sink: every local unit goes to the journal and counts
+// as a change since the last save. Snapshots are written by a forked child from a
+// copy-on-write image of the keyspace, so commands pause only for the fork.
+class Persistence final : public crdt::EffectSink {
+ public:
+  enum class ChildKind { kNone, kSave, kRewrite };
+
+  struct Stats {
+    bool loading = false;
+    uint64_t changes_since_save = 0;
+    int64_t last_save_s = 0;
+    bool last_bgsave_ok = true;
+    int64_t last_bgsave_seconds = -1;
+    uint64_t saves = 0;
+    int64_t last_rewrite_seconds = -1;
+    bool last_rewrite_ok = true;
+    uint64_t rewrites = 0;
+    uint64_t rewrite_failures = 0;
+    uint64_t loaded_keys = 0;
+    uint64_t journal_base_bytes = 0;
+    ReplayReport replay;
+    uint64_t snapshot_bytes = 0;
+    int64_t latest_fork_us = 0;  // how long the last fork paused commands
+  };
+
+  Persistence(PersistenceOptions options, Journal::Post post);
+  ~Persistence() override;
+
+  // Locks the data directory (the working directory), gives the replica its stored identity
+  // (creating one on first start), loads the snapshot, replays the journal after it and opens
+  // the journal for appending. An error text means the server must not start.
+  std::optional<std::string> start(crdt::Replica& replica, int64_t now_ms);
+
+  void append(const crdt::Unit& unit) override;
+
+  // SAVE: a snapshot written by this thread; the journal before it is dropped.
+  std::optional<std::string> save(crdt::Replica& replica, int64_t now_ms);
+  // BGSAVE and BGREWRITEAOF: both write a snapshot in a child (eddy's journal is compacted by
+  // snapshotting: it never rewrites records). Returns an error text when fork fails.
+  std::optional<std::string> start_child(crdt::Replica& replica, ChildKind kind, int64_t now_ms);
+  ChildKind child() const { return child_kind_; }
+  int64_t child_started_ms() const { return child_started_ms_; }
+  // A snapshot asked for while another runs (or inside a transaction) starts at the next cron,
+  // as in Redis.
+  void schedule(ChildKind kind) { scheduled_ = kind; }
+  ChildKind scheduled() const { return scheduled_; }
+
+  // Reaps a finished child and starts automatic snapshots; the server's cron calls it.
+  void cron(crdt::Replica& replica, int64_t now_ms);
+  // SHUTDOWN: stops a running child, saves when asked, and makes the journal durable.
+  std::optional<std::string> shutdown(crdt::Replica& replica, bool save, int64_t now_ms);
+
+  // Replies wait for the journal records they may depend on: written to the file (fsynced
+  // under `appendfsync always`). The journal offset they need, or 0 when nothing is in flight.
+  uint64_t reply_barrier() const;
+  void when_journaled(uint64_t offset, std::function<void()> done);
+  // Set when a journal write or fsync failed: writes are refused until it works again.
+  std::optional<std::string> write_error() const;
+
+  void set_fsync(FsyncPolicy policy);
+  void set_options(const PersistenceOptions& options);
+  const PersistenceOptions& options() const { return options_; }
+  const Journal* journal() const { return journal_.get(); }
+  const Stats& stats() const { return stats_; }
+
+ private:
+  std::optional<std::string> lock_dir();
+  std::optional<std::string> load_identity(crdt::Replica& replica);
+  void finish_child(bool ok, int64_t now_ms);
+
+  PersistenceOptions options_;
+  Journal::Post post_;
+  std::unique_ptr<Journal> journal_;
+  int lock_fd_ = -1;
+  Stats stats_;
+  pid_t child_pid_ = 0;
+  ChildKind child_kind_ = ChildKind::kNone;
+  int64_t child_started_ms_ = 0;
+  uint64_t child_seq_ = 0;
+  uint64_t child_changes_ = 0;
+  ChildKind scheduled_ = ChildKind::kNone;
+  int64_t last_attempt_ms_ = 0;
+};
+
+}  // namespace eddy::sync
