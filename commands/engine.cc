@@ -253,6 +253,7 @@ sync::PersistenceOptions persistence_options(const Config& config) {
   o.rewrite_percentage = config.integer("auto-aof-rewrite-percentage");
   o.rewrite_min_size = static_cast<uint64_t>(config.integer("auto-aof-rewrite-min-size"));
   o.save_rules = sync::parse_save_rules(config.text("save")).value_or(o.save_rules);
+  o.keep_unacked = !config.text("hub").empty();
   return o;
 }
 

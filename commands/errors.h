@@ -18,6 +18,8 @@ inline constexpr std::string_view kDbIndexOutOfRange = "DB index is out of range
 inline constexpr std::string_view kInvalidDbIndex = "invalid DB index";
 inline constexpr std::string_view kInvalidExpire = "invalid expire time in '%s' command";
 inline constexpr std::string_view kOffsetOutOfRange = "offset is out of range";
+// eddy's own: persistence commands in a process without a data directory (unit tests).
+inline constexpr std::string_view kNoPersistence = "no data directory (eddy runs without persistence)";
 inline constexpr std::string_view kStringTooLong = "string exceeds maximum allowed size (proto-max-bulk-len)";
 inline constexpr std::string_view kSameObject = "source and destination objects are the same";
 inline constexpr std::string_view kMultiNested = "MULTI calls can not be nested";

@@ -14,7 +14,7 @@ using Kind = sync::Persistence::ChildKind;
 
 // Unit tests run without a data directory: there is nothing to save to.
 sync::Persistence* persistence(Context& ctx) {
-  if (!ctx.state.persistence) ctx.reply.error("no data directory (eddy runs without persistence)");
+  if (!ctx.state.persistence) ctx.reply.error(errors::kNoPersistence);
   return ctx.state.persistence.get();
 }
 

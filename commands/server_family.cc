@@ -114,10 +114,25 @@ void debug(Context& ctx) {
                             " serializedlength:" + std::to_string(len) +
                             " lru:0 lru_seconds_idle:0 eddy:" + state->debug_string());
   }
+  if (iequals(sub, "RELOAD")) {
+    bool save = true;
+    for (size_t i = 2; i < ctx.args.size(); ++i) {
+      if (!iequals(ctx.args[i], "NOSAVE"))
+        return ctx.reply.error("DEBUG RELOAD only supports the NOSAVE option in eddy.");
+      save = false;
+    }
+    if (!ctx.state.persistence) return ctx.reply.error(errors::kNoPersistence);
+    if (auto err = ctx.state.persistence->reload(ctx.replica(), save, ctx.now_ms())) {
+      compact::log(compact::LogLevel::kWarning, *err);
+      return ctx.reply.error("Error trying to load the RDB dump, check server logs.");
+    }
+    return ctx.reply.ok();
+  }
   if (iequals(sub, "HELP")) {
     static constexpr std::string_view kLines[] = {
         "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "LOG <message>",
-        "SLEEP <seconds>", "SET-ACTIVE-EXPIRE <0|1>", "OBJECT <key>"};
+        "SLEEP <seconds>", "SET-ACTIVE-EXPIRE <0|1>", "OBJECT <key>",
+        "RELOAD [NOSAVE]", "    Save the snapshot on disk and reload it back to memory."};
     return ctx.reply.help(kLines);
   }
   ctx.reply.error("unknown subcommand or wrong number of arguments for '" + std::string(sub) +

@@ -181,6 +181,15 @@ void Replica::restore_key(int db, std::string_view key, KeyState state) {
   if (visible) refresh_expiry_index(db, key, table.find(key));
 }
 
+void Replica::clear_keyspace() {
+  for (Database& d : dbs_) {
+    d.keys.clear();
+    d.expires.clear();
+    d.ghosts.clear();
+  }
+  if (on_db_changed) on_db_changed(-1);
+}
+
 void Replica::restore_clocks(uint64_t seq, uint64_t hlc, const VersionVector& vv) {
   seq_ = std::max(seq_, seq);
   hlc_.restore(hlc);

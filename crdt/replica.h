@@ -79,6 +79,9 @@ class Replica {
   void restore_key(int db, std::string_view key, KeyState state);
   // The clocks a snapshot stored: seq and HLC never go backwards across a restart.
   void restore_clocks(uint64_t seq, uint64_t hlc, const VersionVector& vv);
+  // Every key gone, nothing journaled: DEBUG RELOAD empties the keyspace before loading the
+  // snapshot of it again.
+  void clear_keyspace();
   // A journaled unit applied again: as apply_remote, and this replica's own units advance seq.
   void replay(const Unit& unit);
 

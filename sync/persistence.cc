@@ -212,7 +212,28 @@ std::optional<std::string> Persistence::save(crdt::Replica& replica, int64_t now
   stats_.changes_since_save = 0;
   stats_.last_save_s = now_ms / 1000;
   stats_.snapshot_bytes = info.bytes;
-  if (journal_) journal_->drop_through(info.seq);
+  if (journal_) journal_->drop_through(droppable(info.seq));
+  return std::nullopt;
+}
+
+uint64_t Persistence::droppable(uint64_t seq) const {
+  return options_.keep_unacked ? std::min(seq, stats_.sync_acked_seq) : seq;
+}
+
+std::optional<std::string> Persistence::reload(crdt::Replica& replica, bool save,
+                                               int64_t now_ms) {
+  if (save) {
+    if (auto err = this->save(replica, now_ms)) return err;
+  }
+  FileRead file = read_file(options_.dbfilename);
+  if (!file.exists || !file.error.empty())
+    return "Can't read the snapshot " + options_.dbfilename + ": " +
+           (file.exists ? file.error : std::string("no such file"));
+  replica.clear_keyspace();
+  SnapshotInfo info;
+  if (auto err = load_snapshot(file.bytes, replica, info))
+    return "Bad snapshot file " + options_.dbfilename + ": " + *err;
+  log(LogLevel::kNotice, "DB reloaded by DEBUG RELOAD");
   return std::nullopt;
 }
 
@@ -277,7 +298,7 @@ void Persistence::finish_child(bool ok, int64_t now_ms) {
     stats_.changes_since_save -= std::min(stats_.changes_since_save, child_changes_);
     stats_.last_save_s = now_ms / 1000;
     if (journal_) {
-      journal_->drop_through(child_seq_);
+      journal_->drop_through(droppable(child_seq_));
       stats_.journal_base_bytes = 0;  // measured at the next cron, once the drop is done
     }
   } else {

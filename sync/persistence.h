@@ -26,6 +26,9 @@ struct PersistenceOptions {
   int64_t rewrite_percentage = 100;
   uint64_t rewrite_min_size = 64ull << 20;
   std::vector<std::pair<int64_t, int64_t>> save_rules;  // (seconds, changes)
+  // An edge with a hub keeps the journal records the hub has not acknowledged: they are its
+  // offline queue, so a snapshot does not drop them.
+  bool keep_unacked = false;
 };
 
 // Parses Redis's `save` value ("3600 1 300 100"); nothing when it is not pairs of numbers.
@@ -55,6 +58,7 @@ class Persistence final : public crdt::EffectSink {
     ReplayReport replay;
     uint64_t snapshot_bytes = 0;
     int64_t latest_fork_us = 0;  // how long the last fork paused commands
+    uint64_t sync_acked_seq = 0;  // the last unit the hub acknowledged (sync advances it)
   };
 
   Persistence(PersistenceOptions options, Journal::Post post);
@@ -81,6 +85,8 @@ class Persistence final : public crdt::EffectSink {
 
   // Reaps a finished child and starts automatic snapshots; the server's cron calls it.
   void cron(crdt::Replica& replica, int64_t now_ms);
+  // DEBUG RELOAD: saves (unless told not to), empties the keyspace and loads the snapshot.
+  std::optional<std::string> reload(crdt::Replica& replica, bool save, int64_t now_ms);
   // SHUTDOWN: stops a running child, saves when asked, and makes the journal durable.
   std::optional<std::string> shutdown(crdt::Replica& replica, bool save, int64_t now_ms);
 
@@ -101,6 +107,8 @@ class Persistence final : public crdt::EffectSink {
   std::optional<std::string> lock_dir();
   std::optional<std::string> load_identity(crdt::Replica& replica);
   void finish_child(bool ok, int64_t now_ms);
+  // What a snapshot covering `seq` lets the journal drop.
+  uint64_t droppable(uint64_t seq) const;
 
   PersistenceOptions options_;
   Journal::Post post_;

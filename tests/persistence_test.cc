@@ -548,6 +548,33 @@ INSTANTIATE_TEST_SUITE_P(Persistence, RestartTest,
                            }
                          });
 
+// DEBUG RELOAD (which Redis's own tests use between steps): save, empty, load; nothing changes,
+// and a restart afterwards still finds everything.
+TEST(DebugReloadTest, ReloadKeepsEverything) {
+  TempDir dir;
+  Dump before;
+  {
+    Process eddy = Process::start_eddy_in(dir.path());
+    Client c(eddy.port());
+    populate(c);
+    long long n = 12;
+    more_writes(c, 1, n);
+    before = dump(eddy.port());
+    const long long seq = c.info_int("journal_seq");
+    EXPECT_EQ(c.show({"DEBUG", "RELOAD"}), "+OK");
+    expect_same(before, dump(eddy.port()));
+    EXPECT_EQ(c.info_int("journal_seq"), seq);
+    EXPECT_EQ(c.show({"OBJECT", "ENCODING", "wide"}), "\"hashtable\"");
+    EXPECT_EQ(c.show({"DEBUG", "RELOAD", "NOSAVE"}), "+OK");
+    expect_same(before, dump(eddy.port()));
+    EXPECT_EQ(c.show({"DEBUG", "RELOAD", "MERGE"}),
+              "-ERR DEBUG RELOAD only supports the NOSAVE option in eddy.");
+    shutdown(eddy);
+  }
+  Process eddy = Process::start_eddy_in(dir.path());
+  expect_same(before, dump(eddy.port()));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Crashes: writers keep a ledger of what was acknowledged while eddy is killed with SIGKILL.
 
