@@ -140,7 +140,7 @@ void persistence_section(EngineState& s, std::string& out) {
   field(out, "journal_dropped_bytes", static_cast<int64_t>(st.replay.dropped_bytes));
   field(out, "journal_dropped_records", static_cast<int64_t>(st.replay.dropped_records));
   // Until edge/hub sync exists nothing is acknowledged: every unit is pending for the hub.
-  field(out, "sync_acked_seq", 0);
+  field(out, "sync_acked_position", static_cast<int64_t>(st.sync_acked_position));
   field(out, "sync_pending_units", static_cast<int64_t>(s.replica.seq()));
 }
 

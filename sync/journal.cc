@@ -53,23 +53,23 @@ uint64_t count_frames(std::string_view bytes) {
 }
 
 struct SegmentFile {
-  uint64_t first_seq = 0;
+  uint64_t first_position = 0;
   std::string name;
 };
 
-// The directory's segments of `basename`, in seq order (their names sort that way).
+// The directory's segments of `basename`, in journal order (their names sort that way).
 std::vector<SegmentFile> list_segments(const std::string& dir, const std::string& basename) {
   std::vector<SegmentFile> out;
   const std::string prefix = basename + ".";
   for (std::string& name : list_dir(dir)) {
     if (name.size() != prefix.size() + 20 || name.compare(0, prefix.size(), prefix) != 0) continue;
-    uint64_t seq = 0;
+    uint64_t position = 0;
     bool digits = true;
     for (size_t i = prefix.size(); i < name.size(); ++i) {
       if (name[i] < '0' || name[i] > '9') digits = false;
-      seq = seq * 10 + static_cast<uint64_t>(name[i] - '0');
+      position = position * 10 + static_cast<uint64_t>(name[i] - '0');
     }
-    if (digits) out.push_back({seq, std::move(name)});
+    if (digits) out.push_back({position, std::move(name)});
   }
   return out;
 }
@@ -90,6 +90,15 @@ int truncate_file(const std::string& path, uint64_t size) {
 }
 
 }  // namespace
+
+std::optional<Entry> decode_entry(std::string_view payload) {
+  compact::Decoder dec(payload);
+  uint64_t position = 0;
+  if (!dec.varint(position) || position == 0) return std::nullopt;
+  auto unit = crdt::decode_unit(payload.substr(payload.size() - dec.remaining()));
+  if (!unit) return std::nullopt;
+  return Entry{position, std::move(*unit)};
+}
 
 namespace record {
 
@@ -125,12 +134,12 @@ std::optional<FsyncPolicy> parse_fsync_policy(std::string_view name) {
 
 namespace segment {
 
-std::string header(uint64_t replica_id, uint64_t first_seq) {
+std::string header(uint64_t replica_id, uint64_t first_position) {
   std::string out(kSegmentMagic);
   compact::Encoder enc(out);
   enc.fixed32(kSegmentVersion);
   enc.fixed64(replica_id);
-  enc.fixed64(first_seq);
+  enc.fixed64(first_position);
   enc.fixed32(crc32c(out));
   return out;
 }
@@ -141,7 +150,7 @@ std::optional<Header> parse_header(std::string_view bytes) {
   compact::Decoder dec(bytes.substr(kSegmentMagic.size(), kHeaderBytes - kSegmentMagic.size()));
   uint32_t version = 0, crc = 0;
   Header h;
-  if (!dec.fixed32(version) || !dec.fixed64(h.replica_id) || !dec.fixed64(h.first_seq) ||
+  if (!dec.fixed32(version) || !dec.fixed64(h.replica_id) || !dec.fixed64(h.first_position) ||
       !dec.fixed32(crc))
     return std::nullopt;
   if (version != kSegmentVersion || crc != crc32c(bytes.substr(0, kHeaderBytes - 4)))
@@ -149,9 +158,9 @@ std::optional<Header> parse_header(std::string_view bytes) {
   return h;
 }
 
-std::string file_name(std::string_view basename, uint64_t first_seq) {
+std::string file_name(std::string_view basename, uint64_t first_position) {
   char digits[24];
-  std::snprintf(digits, sizeof digits, "%020llu", static_cast<unsigned long long>(first_seq));
+  std::snprintf(digits, sizeof digits, "%020llu", static_cast<unsigned long long>(first_position));
   return std::string(basename) + "." + digits;
 }
 
@@ -175,13 +184,12 @@ Journal::~Journal() {
   ::close(fd_);
 }
 
-std::optional<std::string> Journal::replay(const Options& options,
-                                           const std::function<void(crdt::Unit&&)>& apply,
+std::optional<std::string> Journal::replay(const Options& options, const Apply& apply,
                                            ReplayReport& report) {
   report = {};
   if (auto err = make_dir(options.dir)) return err;
   std::vector<SegmentFile> files = list_segments(options.dir, options.basename);
-  uint64_t expected = 0;  // the next seq; 0 until the first segment says where records start
+  uint64_t expected = 0;  // the next position; 0 until the first segment says where they start
   bool cut = false;       // a bad record was found: everything after it goes
   for (const SegmentFile& file : files) {
     const std::string path = options.dir + "/" + file.name;
@@ -200,33 +208,33 @@ std::optional<std::string> Journal::replay(const Options& options,
       return "Journal segment " + path + " was written by replica " +
              std::to_string(header->replica_id) + ", not by this data directory's replica " +
              std::to_string(options.replica_id);
-    if (!header || header->first_seq != file.first_seq ||
-        (expected != 0 && header->first_seq != expected)) {
+    if (!header || header->first_position != file.first_position ||
+        (expected != 0 && header->first_position != expected)) {
       // A segment created just before a crash has a torn header; anything else here is damage.
-      log(LogLevel::kWarning, "Journal segment " + path + " has a bad header or breaks the seq " +
+      log(LogLevel::kWarning, "Journal segment " + path + " has a bad header or breaks the order " +
                                   "order; it and the segments after it are dropped");
       cut = true;
       report.dropped_bytes += bytes.size();
       ::unlink(path.c_str());
       continue;
     }
-    if (expected == 0) expected = header->first_seq;
+    if (expected == 0) expected = header->first_position;
     ++report.segments;
     size_t offset = segment::kHeaderBytes;
     while (offset < bytes.size()) {
       record::Read r = record::read(bytes.substr(offset));
-      std::optional<crdt::Unit> unit;
-      if (r.status == record::Status::kOk) unit = crdt::decode_unit(r.payload);
-      if (!unit || unit->seq != expected) {
+      std::optional<Entry> entry;
+      if (r.status == record::Status::kOk) entry = decode_entry(r.payload);
+      if (!entry || entry->position != expected) {
         cut = true;
         break;
       }
-      if (report.first_seq == 0) report.first_seq = unit->seq;
-      report.last_seq = unit->seq;
+      if (report.first_position == 0) report.first_position = entry->position;
+      report.last_position = entry->position;
       ++report.records;
       ++expected;
       offset += r.bytes;
-      apply(std::move(*unit));
+      apply(entry->position, std::move(entry->unit));
     }
     report.bytes += offset;
     if (cut && offset < bytes.size()) {
@@ -239,16 +247,16 @@ std::optional<std::string> Journal::replay(const Options& options,
   return std::nullopt;
 }
 
-std::optional<std::string> Journal::open(uint64_t next_seq) {
+std::optional<std::string> Journal::open(uint64_t next_position) {
   if (auto err = make_dir(options_.dir)) return err;
   for (const SegmentFile& file : list_segments(options_.dir, options_.basename)) {
     const std::string path = options_.dir + "/" + file.name;
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0) disk_bytes_ += static_cast<uint64_t>(st.st_size);
-    segments_.push_back({file.first_seq, path});
+    segments_.push_back({file.first_position, path});
   }
   if (segments_.empty()) {
-    if (!start_segment(next_seq))
+    if (!start_segment(next_position))
       return "Can't create a journal segment in " + options_.dir + ": " + errno_text(write_error_);
   } else {
     const std::string& path = segments_.back().path;
@@ -258,7 +266,7 @@ std::optional<std::string> Journal::open(uint64_t next_seq) {
     ::fstat(fd_, &st);
     segment_size_ = static_cast<uint64_t>(st.st_size);
   }
-  buffer_next_seq_ = next_seq;
+  next_position_ = next_position;
   fsyncer_ = std::thread([this] { fsync_loop(); });
   return std::nullopt;
 }
@@ -266,6 +274,7 @@ std::optional<std::string> Journal::open(uint64_t next_seq) {
 void Journal::append(const crdt::Unit& unit) {
   const size_t start = buffer_.size();
   buffer_.resize(start + record::kHeaderBytes);
+  compact::Encoder(buffer_).varint(next_position_++);
   crdt::encode_unit(unit, buffer_);
   const auto length = static_cast<uint32_t>(buffer_.size() - start - record::kHeaderBytes);
   store32(buffer_.data() + start, length);
@@ -273,7 +282,6 @@ void Journal::append(const crdt::Unit& unit) {
           record_crc(buffer_.data() + start,
                      std::string_view(buffer_).substr(start + record::kHeaderBytes)));
   appended_ += buffer_.size() - start;
-  buffer_next_seq_ = unit.seq + 1;
   schedule_write();
 }
 
@@ -299,7 +307,7 @@ void Journal::write_pending() {
   }
   write_out(rest);
   buffer_.clear();
-  if (segment_size_ >= options_.segment_bytes) start_segment(buffer_next_seq_);
+  if (segment_size_ >= options_.segment_bytes) start_segment(next_position_);
   {
     std::lock_guard lock(mutex_);
     written_shared_ = written_;
@@ -379,11 +387,11 @@ void Journal::sync_retired() {
   if (sync_dir || !doomed.empty()) fsync_dir(options_.dir);
 }
 
-void Journal::rotate(uint64_t next_seq) { rotation_ = std::make_pair(buffer_.size(), next_seq); }
+void Journal::rotate() { rotation_ = std::make_pair(buffer_.size(), next_position_); }
 
-void Journal::drop_through(uint64_t seq) {
+void Journal::drop_through(uint64_t position) {
   std::vector<std::string> doomed;
-  while (segments_.size() > 1 && segments_[1].first_seq <= seq + 1) {
+  while (segments_.size() > 1 && segments_[1].first_position <= position + 1) {
     struct stat st {};
     if (::stat(segments_[0].path.c_str(), &st) == 0)
       disk_bytes_ -= std::min(disk_bytes_, static_cast<uint64_t>(st.st_size));
@@ -398,15 +406,15 @@ void Journal::drop_through(uint64_t seq) {
   wake_.notify_one();
 }
 
-bool Journal::start_segment(uint64_t first_seq) {
-  if (fd_ >= 0 && !segments_.empty() && segments_.back().first_seq == first_seq) return true;
-  const std::string path = options_.dir + "/" + segment::file_name(options_.basename, first_seq);
+bool Journal::start_segment(uint64_t first_position) {
+  if (fd_ >= 0 && !segments_.empty() && segments_.back().first_position == first_position) return true;
+  const std::string path = options_.dir + "/" + segment::file_name(options_.basename, first_position);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) {
     write_error_ = errno;
     return false;
   }
-  const std::string header = segment::header(options_.replica_id, first_seq);
+  const std::string header = segment::header(options_.replica_id, first_position);
   if (int err = write_all(fd, header)) {
     write_error_ = err;
     ::close(fd);
@@ -421,7 +429,7 @@ bool Journal::start_segment(uint64_t first_seq) {
   wake_.notify_one();
   segment_size_ = header.size();
   disk_bytes_ += header.size();
-  segments_.push_back({first_seq, path});
+  segments_.push_back({first_position, path});
   return true;
 }
 

@@ -41,26 +41,35 @@ Read read(std::string_view in);
 enum class FsyncPolicy { kAlways, kEverySec, kNo };
 std::optional<FsyncPolicy> parse_fsync_policy(std::string_view name);
 
-// A segment file starts with a header naming the replica that wrote it and its first seq, so a
-// file from another data directory or a renamed segment is recognized, not replayed.
+// A record's payload: its position in the journal (1, 2, 3, ...: what orders and checks the
+// records, and what snapshots and segments are named by), then the unit. The unit may come from
+// this replica (its seq is then this replica's seq) or, through sync, from another.
+struct Entry {
+  uint64_t position = 0;
+  crdt::Unit unit;
+};
+std::optional<Entry> decode_entry(std::string_view payload);
+
+// A segment file starts with a header naming the replica that wrote it and its first position,
+// so a file from another data directory or a renamed segment is recognized, not replayed.
 namespace segment {
 inline constexpr size_t kHeaderBytes = 32;
-std::string header(uint64_t replica_id, uint64_t first_seq);
+std::string header(uint64_t replica_id, uint64_t first_position);
 struct Header {
   uint64_t replica_id = 0;
-  uint64_t first_seq = 0;
+  uint64_t first_position = 0;
 };
 std::optional<Header> parse_header(std::string_view bytes);
-// "<basename>.<first seq, 20 digits>": names sort in seq order.
-std::string file_name(std::string_view basename, uint64_t first_seq);
+// "<basename>.<first position, 20 digits>": names sort in journal order.
+std::string file_name(std::string_view basename, uint64_t first_position);
 }  // namespace segment
 
 // What replaying the journal found, for the log and INFO.
 struct ReplayReport {
   uint64_t records = 0;        // records read (applied or already in the snapshot)
   uint64_t applied = 0;        // records applied
-  uint64_t first_seq = 0;      // the seq of the first record (0: none)
-  uint64_t last_seq = 0;       // the seq of the last good record (0: none)
+  uint64_t first_position = 0;  // of the first record (0: none)
+  uint64_t last_position = 0;   // of the last good record (0: none)
   uint64_t bytes = 0;          // bytes kept, headers included
   uint64_t dropped_bytes = 0;  // bytes cut from a torn or corrupt tail
   uint64_t dropped_records = 0;
@@ -93,17 +102,17 @@ class Journal final : public crdt::EffectSink {
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  // Reads every segment in seq order, hands each good record's unit to `apply` and truncates a
-  // torn or corrupt tail (the bad record and everything after it). Records must be contiguous
-  // from the first segment's first seq. Returns an error text when the journal cannot be used
-  // (unreadable directory, a segment of another replica).
-  static std::optional<std::string> replay(const Options& options,
-                                           const std::function<void(crdt::Unit&&)>& apply,
+  // Reads every segment in order, hands each good record to `apply` and truncates a torn or
+  // corrupt tail (the bad record and everything after it). Positions must be contiguous from the
+  // first segment's first. Returns an error text when the journal cannot be used (unreadable
+  // directory, a segment of another replica).
+  using Apply = std::function<void(uint64_t position, crdt::Unit&& unit)>;
+  static std::optional<std::string> replay(const Options& options, const Apply& apply,
                                            ReplayReport& report);
 
-  // Opens the last segment for appending (or starts one at `next_seq`) and starts the fsync
-  // thread.
-  std::optional<std::string> open(uint64_t next_seq);
+  // Opens the last segment for appending (or starts one at `next_position`) and starts the
+  // fsync thread.
+  std::optional<std::string> open(uint64_t next_position);
 
   void append(const crdt::Unit& unit) override;
   // Writes what was appended (the once-per-pass write; also run by sync_now).
@@ -122,11 +131,13 @@ class Journal final : public crdt::EffectSink {
   // Writes and fsyncs everything appended so far (SHUTDOWN, SAVE).
   void sync_now();
 
-  // Snapshots: the records after `next_seq - 1` go to a new segment, so that once a snapshot
-  // covering `next_seq - 1` is safe the older segments can go.
-  void rotate(uint64_t next_seq);
-  // Deletes the segments whose records all have seq <= `seq`.
-  void drop_through(uint64_t seq);
+  // The position the next record takes.
+  uint64_t next_position() const { return next_position_; }
+  // Snapshots: the records from now on go to a new segment, so that once a snapshot covering
+  // the records before is safe the older segments can go.
+  void rotate();
+  // Deletes the segments whose records all have positions <= `position`.
+  void drop_through(uint64_t position);
 
   // The size of all segments on disk, and the errno of the last failed write or fsync (0: none).
   uint64_t disk_bytes() const { return disk_bytes_; }
@@ -135,7 +146,7 @@ class Journal final : public crdt::EffectSink {
 
  private:
   struct Segment {
-    uint64_t first_seq = 0;
+    uint64_t first_position = 0;
     std::string path;
   };
 
@@ -144,7 +155,7 @@ class Journal final : public crdt::EffectSink {
   // deletes the doomed ones.
   void sync_retired();
   void write_out(std::string_view bytes);
-  bool start_segment(uint64_t first_seq);
+  bool start_segment(uint64_t first_position);
   void release();
   void schedule_write();
 
@@ -154,8 +165,8 @@ class Journal final : public crdt::EffectSink {
 
   // Command thread only.
   std::string buffer_;  // records appended, not yet written
-  uint64_t buffer_next_seq_ = 1;
-  std::optional<std::pair<size_t, uint64_t>> rotation_;  // (offset in buffer_, first seq)
+  uint64_t next_position_ = 1;
+  std::optional<std::pair<size_t, uint64_t>> rotation_;  // (offset in buffer_, first position)
   uint64_t appended_ = 0;
   uint64_t written_ = 0;
   uint64_t segment_size_ = 0;

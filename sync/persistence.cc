@@ -128,14 +128,13 @@ std::optional<std::string> Persistence::start(crdt::Replica& replica, int64_t no
   FileRead snapshot = read_file(options_.dbfilename);
   if (!snapshot.error.empty())
     return "Can't read the snapshot " + options_.dbfilename + ": " + snapshot.error;
-  uint64_t snapshot_seq = 0;
   if (snapshot.exists) {
     SnapshotInfo info;
     if (auto err = load_snapshot(snapshot.bytes, replica, info))
       return "Bad snapshot file " + options_.dbfilename + ": " + *err +
              ". eddy does not start without its data: restore the file from a backup or move it "
              "away (starting empty)";
-    snapshot_seq = info.seq;
+    journal_position_ = info.journal_position;
     stats_.loaded_keys = info.keys;
     stats_.snapshot_bytes = info.bytes;
     stats_.last_save_s = info.saved_ms / 1000;
@@ -150,13 +149,14 @@ std::optional<std::string> Persistence::start(crdt::Replica& replica, int64_t no
   // not have, and ignoring them would lose them.
   started = std::chrono::steady_clock::now();
   ReplayReport& report = stats_.replay;
-  uint64_t misfit_seq = 0;
+  const uint64_t snapshot_position = journal_position_;
+  uint64_t misfit = 0;
   auto err = Journal::replay(
       journal_options,
-      [&](crdt::Unit&& unit) {
-        if (unit.seq <= snapshot_seq || misfit_seq != 0) return;
+      [&](uint64_t position, crdt::Unit&& unit) {
+        if (position <= snapshot_position || misfit != 0) return;
         if (!crdt::fits_databases(unit, replica.databases())) {
-          misfit_seq = unit.seq;
+          misfit = position;
           return;
         }
         replica.replay(unit);
@@ -164,19 +164,21 @@ std::optional<std::string> Persistence::start(crdt::Replica& replica, int64_t no
       },
       report);
   if (err) return err;
-  if (misfit_seq != 0)
-    return "Journal record seq " + std::to_string(misfit_seq) +
+  if (misfit != 0)
+    return "Journal record " + std::to_string(misfit) +
            " writes a database beyond `databases`: start with the configuration it was written "
            "under";
-  if (report.first_seq > snapshot_seq + 1)
-    return "The journal starts at seq " + std::to_string(report.first_seq) +
-           " but the snapshot ends at seq " + std::to_string(snapshot_seq) +
+  if (report.first_position > snapshot_position + 1)
+    return "The journal starts at record " + std::to_string(report.first_position) +
+           " but the snapshot ends at record " + std::to_string(snapshot_position) +
            ": writes in between are missing";
+  journal_position_ = std::max(journal_position_, report.last_position);
   if (report.dropped_bytes > 0)
     log(LogLevel::kWarning, "Journal: a torn or corrupt tail was truncated: " +
                                 std::to_string(report.dropped_bytes) + " bytes (" +
                                 std::to_string(report.dropped_records) +
-                                " records) dropped after seq " + std::to_string(report.last_seq));
+                                " records) dropped after record " +
+                                std::to_string(report.last_position));
   if (report.records > 0)
     log(LogLevel::kNotice, "Journal replayed: " + std::to_string(report.applied) + " of " +
                                std::to_string(report.records) + " records applied in " +
@@ -185,7 +187,7 @@ std::optional<std::string> Persistence::start(crdt::Replica& replica, int64_t no
 
   if (options_.appendonly) {
     journal_ = std::make_unique<Journal>(journal_options, post_);
-    if (auto open_err = journal_->open(replica.seq() + 1)) return open_err;
+    if (auto open_err = journal_->open(journal_position_ + 1)) return open_err;
     stats_.journal_base_bytes = journal_->disk_bytes();
   }
   replica.set_sink(this);
@@ -198,12 +200,9 @@ void Persistence::append(const crdt::Unit& unit) {
 }
 
 std::optional<std::string> Persistence::save(crdt::Replica& replica, int64_t now_ms) {
-  if (journal_) {
-    journal_->rotate(replica.seq() + 1);
-    journal_->write_pending();
-  }
+  const uint64_t position = close_segment();
   SnapshotInfo info;
-  if (auto err = write_snapshot(replica, options_.dbfilename, now_ms, &info)) {
+  if (auto err = write_snapshot(replica, position, options_.dbfilename, now_ms, &info)) {
     log(LogLevel::kWarning, *err);
     stats_.last_bgsave_ok = false;
     return err;
@@ -212,12 +211,19 @@ std::optional<std::string> Persistence::save(crdt::Replica& replica, int64_t now
   stats_.changes_since_save = 0;
   stats_.last_save_s = now_ms / 1000;
   stats_.snapshot_bytes = info.bytes;
-  if (journal_) journal_->drop_through(droppable(info.seq));
+  if (journal_) journal_->drop_through(droppable(position));
   return std::nullopt;
 }
 
-uint64_t Persistence::droppable(uint64_t seq) const {
-  return options_.keep_unacked ? std::min(seq, stats_.sync_acked_seq) : seq;
+uint64_t Persistence::close_segment() {
+  if (!journal_) return journal_position_;
+  journal_->rotate();
+  journal_->write_pending();
+  return journal_position_ = journal_->next_position() - 1;
+}
+
+uint64_t Persistence::droppable(uint64_t position) const {
+  return options_.keep_unacked ? std::min(position, stats_.sync_acked_position) : position;
 }
 
 std::optional<std::string> Persistence::reload(crdt::Replica& replica, bool save,
@@ -239,11 +245,8 @@ std::optional<std::string> Persistence::reload(crdt::Replica& replica, bool save
 
 std::optional<std::string> Persistence::start_child(crdt::Replica& replica, ChildKind kind,
                                                     int64_t now_ms) {
-  // Records after the snapshot's seq go to a new segment, so the old ones can be dropped whole.
-  if (journal_) {
-    journal_->rotate(replica.seq() + 1);
-    journal_->write_pending();
-  }
+  // Records after the snapshot go to a new segment, so the old ones can be dropped whole.
+  const uint64_t position = close_segment();
   last_attempt_ms_ = now_ms;
   const pid_t parent = ::getpid();
   const auto fork_started = std::chrono::steady_clock::now();
@@ -259,7 +262,7 @@ std::optional<std::string> Persistence::start_child(crdt::Replica& replica, Chil
     // older snapshot over its own.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(1);
-    auto err = write_snapshot(replica, options_.dbfilename, now_ms);
+    auto err = write_snapshot(replica, position, options_.dbfilename, now_ms);
     if (err) log(LogLevel::kWarning, *err);
     else log(LogLevel::kNotice, "DB saved on disk");
     ::_exit(err ? 1 : 0);
@@ -270,7 +273,7 @@ std::optional<std::string> Persistence::start_child(crdt::Replica& replica, Chil
   child_pid_ = pid;
   child_kind_ = kind;
   child_started_ms_ = now_ms;
-  child_seq_ = replica.seq();
+  child_position_ = position;
   child_changes_ = stats_.changes_since_save;
   log(LogLevel::kNotice, std::string(kind == ChildKind::kSave
                                          ? "Background saving started by pid "
@@ -298,7 +301,7 @@ void Persistence::finish_child(bool ok, int64_t now_ms) {
     stats_.changes_since_save -= std::min(stats_.changes_since_save, child_changes_);
     stats_.last_save_s = now_ms / 1000;
     if (journal_) {
-      journal_->drop_through(droppable(child_seq_));
+      journal_->drop_through(droppable(child_position_));
       stats_.journal_base_bytes = 0;  // measured at the next cron, once the drop is done
     }
   } else {

@@ -58,7 +58,9 @@ class Persistence final : public crdt::EffectSink {
     ReplayReport replay;
     uint64_t snapshot_bytes = 0;
     int64_t latest_fork_us = 0;  // how long the last fork paused commands
-    uint64_t sync_acked_seq = 0;  // the last unit the hub acknowledged (sync advances it)
+    // The journal position up to which the hub acknowledged this replica's units: sync advances
+    // it; until then an edge with a hub keeps its whole journal.
+    uint64_t sync_acked_position = 0;
   };
 
   Persistence(PersistenceOptions options, Journal::Post post);
@@ -107,8 +109,11 @@ class Persistence final : public crdt::EffectSink {
   std::optional<std::string> lock_dir();
   std::optional<std::string> load_identity(crdt::Replica& replica);
   void finish_child(bool ok, int64_t now_ms);
-  // What a snapshot covering `seq` lets the journal drop.
-  uint64_t droppable(uint64_t seq) const;
+  // Starts a new journal segment (so that a snapshot's records can later be dropped whole) and
+  // returns the position of the last record before it: what a snapshot taken now covers.
+  uint64_t close_segment();
+  // What a snapshot covering `position` lets the journal drop.
+  uint64_t droppable(uint64_t position) const;
 
   PersistenceOptions options_;
   Journal::Post post_;
@@ -118,7 +123,8 @@ class Persistence final : public crdt::EffectSink {
   pid_t child_pid_ = 0;
   ChildKind child_kind_ = ChildKind::kNone;
   int64_t child_started_ms_ = 0;
-  uint64_t child_seq_ = 0;
+  uint64_t child_position_ = 0;
+  uint64_t journal_position_ = 0;  // the last journal record written (or loaded)
   uint64_t child_changes_ = 0;
   ChildKind scheduled_ = ChildKind::kNone;
   int64_t last_attempt_ms_ = 0;

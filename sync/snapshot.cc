@@ -58,13 +58,14 @@ bool write_table(FileSink& sink, compact::Encoder& enc, const crdt::Replica::Tab
   return ok;
 }
 
-std::optional<std::string> write_body(const crdt::Replica& replica, int fd, int64_t now_ms,
-                                      SnapshotInfo& info) {
+std::optional<std::string> write_body(const crdt::Replica& replica, uint64_t journal_position,
+                                      int fd, int64_t now_ms, SnapshotInfo& info) {
   FileSink sink(fd);
   compact::Encoder enc(sink.buffer());
   enc.out().append(kMagic);
   enc.fixed32(kVersion);
   enc.fixed64(replica.replica_id());
+  enc.varint(journal_position);
   enc.varint(replica.seq());
   enc.varint(replica.hlc());
   enc.svarint(now_ms);
@@ -90,6 +91,7 @@ std::optional<std::string> write_body(const crdt::Replica& replica, int fd, int6
   if (int err = write_all(fd, trailer)) return errno_text(err);
   if (::fsync(fd) != 0) return errno_text(errno);
   info.replica_id = replica.replica_id();
+  info.journal_position = journal_position;
   info.seq = replica.seq();
   info.hlc = replica.hlc();
   info.saved_ms = now_ms;
@@ -118,13 +120,14 @@ bool load_table(compact::Decoder& dec, std::span<const crdt::NodeIndex> nodes, i
 
 }  // namespace
 
-std::optional<std::string> write_snapshot(const crdt::Replica& replica, const std::string& path,
+std::optional<std::string> write_snapshot(const crdt::Replica& replica,
+                                          uint64_t journal_position, const std::string& path,
                                           int64_t now_ms, SnapshotInfo* info) {
   const std::string temp = path + ".tmp-" + std::to_string(::getpid());
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return "Failed opening the temp snapshot file " + temp + ": " + errno_text(errno);
   SnapshotInfo written;
-  auto error = write_body(replica, fd, now_ms, written);
+  auto error = write_body(replica, journal_position, fd, now_ms, written);
   if (!error) {
     off_t end = ::lseek(fd, 0, SEEK_END);
     written.bytes = end > 0 ? static_cast<uint64_t>(end) : 0;
@@ -168,7 +171,8 @@ std::optional<std::string> load_snapshot(std::string_view bytes, crdt::Replica& 
 
   compact::Decoder dec(body.substr(kPrefixBytes));
   uint64_t seq = 0, hlc = 0, node_count = 0, vv_count = 0, databases = 0;
-  if (!dec.fixed64(info.replica_id) || !dec.varint(seq) || !dec.varint(hlc) ||
+  if (!dec.fixed64(info.replica_id) || !dec.varint(info.journal_position) || !dec.varint(seq) ||
+      !dec.varint(hlc) ||
       !dec.svarint(info.saved_ms) || !dec.count(node_count, 8))
     return "truncated header";
   if (info.replica_id != replica.replica_id()) return "it belongs to another replica";

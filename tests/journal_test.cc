@@ -81,7 +81,7 @@ TEST(Segment, HeaderRoundTripAndDamage) {
   auto parsed = segment::parse_header(h);
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->replica_id, 42u);
-  EXPECT_EQ(parsed->first_seq, 1000u);
+  EXPECT_EQ(parsed->first_position, 1000u);
   for (size_t i = 0; i < h.size(); ++i) {
     std::string damaged = h;
     damaged[i] ^= 0x10;
@@ -138,11 +138,19 @@ struct Fixture {
   }
 };
 
-std::vector<uint64_t> replay_seqs(const Journal::Options& options, ReplayReport& report) {
-  std::vector<uint64_t> seqs;
-  auto err = Journal::replay(options, [&](crdt::Unit&& u) { seqs.push_back(u.seq); }, report);
+// The positions replayed, checking that each record's unit is the one written there (the
+// fixtures write unit seq n at position n).
+std::vector<uint64_t> replay_positions(const Journal::Options& options, ReplayReport& report) {
+  std::vector<uint64_t> positions;
+  auto err = Journal::replay(
+      options,
+      [&](uint64_t position, crdt::Unit&& unit) {
+        EXPECT_EQ(unit.seq, position);
+        positions.push_back(position);
+      },
+      report);
   EXPECT_FALSE(err) << *err;
-  return seqs;
+  return positions;
 }
 
 TEST(Journal, AppendSyncReplay) {
@@ -156,11 +164,11 @@ TEST(Journal, AppendSyncReplay) {
     EXPECT_EQ(journal.fsynced(), journal.appended());
   }
   ReplayReport report;
-  auto seqs = replay_seqs(f.options(), report);
-  ASSERT_EQ(seqs.size(), 100u);
-  for (uint64_t i = 0; i < 100; ++i) EXPECT_EQ(seqs[i], i + 1);
+  auto positions = replay_positions(f.options(), report);
+  ASSERT_EQ(positions.size(), 100u);
+  for (uint64_t i = 0; i < 100; ++i) EXPECT_EQ(positions[i], i + 1);
   EXPECT_EQ(report.dropped_bytes, 0u);
-  EXPECT_EQ(report.last_seq, 100u);
+  EXPECT_EQ(report.last_position, 100u);
 }
 
 TEST(Journal, AlwaysReleasesRepliesAfterTheFsync) {
@@ -206,8 +214,8 @@ TEST(Journal, TornTailIsTruncated) {
   const auto full = fs::file_size(path);
   fs::resize_file(path, full - 3);  // the last record loses its last bytes
   ReplayReport report;
-  auto seqs = replay_seqs(f.options(), report);
-  EXPECT_EQ(seqs.size(), 9u);
+  auto positions = replay_positions(f.options(), report);
+  EXPECT_EQ(positions.size(), 9u);
   EXPECT_EQ(report.dropped_records, 1u);
   EXPECT_GT(report.dropped_bytes, 0u);
   EXPECT_EQ(fs::file_size(path), full - 3 - report.dropped_bytes);
@@ -215,12 +223,13 @@ TEST(Journal, TornTailIsTruncated) {
   {
     Journal journal(f.options(), inline_post());
     ASSERT_FALSE(journal.open(10));
-    crdt::Unit unit = set_unit(f.replica, "again", "v");
-    unit.seq = 10;
-    journal.append(unit);
+    // The replica restarted from the journal: seq 10 went with the torn record and is reissued.
+    crdt::Replica restarted(f.clock, crdt::ReplicaOptions{0x1234, 16, false});
+    restarted.restore_clocks(9, f.replica.hlc(), {});
+    journal.append(set_unit(restarted, "again", "v"));
   }
   ReplayReport again;
-  EXPECT_EQ(replay_seqs(f.options(), again).size(), 10u);
+  EXPECT_EQ(replay_positions(f.options(), again).size(), 10u);
   EXPECT_EQ(again.dropped_bytes, 0u);
 }
 
@@ -240,11 +249,11 @@ TEST(Journal, CorruptRecordDropsItAndEverythingAfter) {
     out << bytes;
   }
   ReplayReport report;
-  auto seqs = replay_seqs(f.options(), report);
-  EXPECT_GT(seqs.size(), 5u);
-  EXPECT_LT(seqs.size(), 20u);
-  EXPECT_EQ(report.dropped_records, 20u - seqs.size());
-  for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], i + 1);
+  auto positions = replay_positions(f.options(), report);
+  EXPECT_GT(positions.size(), 5u);
+  EXPECT_LT(positions.size(), 20u);
+  EXPECT_EQ(report.dropped_records, 20u - positions.size());
+  for (size_t i = 0; i < positions.size(); ++i) EXPECT_EQ(positions[i], i + 1);
 }
 
 TEST(Journal, SegmentsRotateAndDrop) {
@@ -261,7 +270,7 @@ TEST(Journal, SegmentsRotateAndDrop) {
     }
     journal.sync_now();
     EXPECT_GT(list_dir(options.dir).size(), 5u);
-    journal.rotate(201);
+    journal.rotate();
     journal.sync_now();
     journal.drop_through(200);
   }
@@ -270,7 +279,7 @@ TEST(Journal, SegmentsRotateAndDrop) {
   ASSERT_EQ(names.size(), 1u);
   EXPECT_EQ(names[0], segment::file_name("journal.eddy", 201));
   ReplayReport report;
-  EXPECT_TRUE(replay_seqs(options, report).empty());
+  EXPECT_TRUE(replay_positions(options, report).empty());
 }
 
 TEST(Journal, SegmentOfAnotherReplicaIsRefused) {
@@ -283,7 +292,7 @@ TEST(Journal, SegmentOfAnotherReplicaIsRefused) {
   auto options = f.options();
   options.replica_id = 99;
   ReplayReport report;
-  auto err = Journal::replay(options, [](crdt::Unit&&) {}, report);
+  auto err = Journal::replay(options, [](uint64_t, crdt::Unit&&) {}, report);
   ASSERT_TRUE(err);
   EXPECT_NE(err->find("written by replica"), std::string::npos);
 }
@@ -295,7 +304,7 @@ TEST(Snapshot, RoundTripAndDamage) {
   f.replica.write(crdt::op::ListPush{0, "list", crdt::ListSide::kTail, {"a", "b", "c"}});
   const std::string path = f.dir.path() + "/snapshot.eddy";
   SnapshotInfo info;
-  ASSERT_FALSE(write_snapshot(f.replica, path, 1234, &info));
+  ASSERT_FALSE(write_snapshot(f.replica, 77, path, 1234, &info));
   EXPECT_EQ(info.keys, 1001u);
   EXPECT_EQ(info.seq, f.replica.seq());
   const std::string bytes = read_file(path).bytes;
@@ -306,6 +315,7 @@ TEST(Snapshot, RoundTripAndDamage) {
   SnapshotInfo loaded_info;
   ASSERT_FALSE(load_snapshot(bytes, loaded, loaded_info));
   EXPECT_EQ(loaded_info.keys, 1001u);
+  EXPECT_EQ(loaded_info.journal_position, 77u);
   EXPECT_EQ(loaded.seq(), f.replica.seq());
   EXPECT_EQ(loaded.hlc(), f.replica.hlc());
   EXPECT_EQ(loaded.version_vector(), f.replica.version_vector());

@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   ReplayReport report;
   uint64_t units = 0;
-  auto error = Journal::replay(options, [&](eddy::crdt::Unit&&) { ++units; }, report);
+  auto error = Journal::replay(options, [&](uint64_t, eddy::crdt::Unit&&) { ++units; }, report);
   if (!error && units != report.records) std::abort();
   return 0;
 }
