@@ -162,11 +162,26 @@ void Replica::write(Op op) {
   commit_unit();
 }
 
-void Replica::apply_remote(const Unit& unit) {
+Replica::Delivery Replica::apply_remote(const Unit& unit) {
+  const uint64_t last = applied_seq(unit.origin);
+  if (unit.seq <= last) return Delivery::kDuplicate;
+  if (unit.origin == node_ || unit.seq != last + 1) return Delivery::kGap;
+  apply_effects(unit);
+  remote_seqs_[unit.origin] = unit.seq;
+  return Delivery::kApplied;
+}
+
+void Replica::apply_effects(const Unit& unit) {
   for (const Effect& effect : unit.effects) {
     hlc_.observe(effect.stamp.hlc);
     apply(effect.stamp, effect.op);
   }
+}
+
+uint64_t Replica::applied_seq(NodeIndex origin) const {
+  if (origin == node_) return seq_;
+  auto it = remote_seqs_.find(origin);
+  return it == remote_seqs_.end() ? 0 : it->second;
 }
 
 void Replica::adopt_identity(uint64_t replica_id) {
@@ -196,9 +211,18 @@ void Replica::restore_clocks(uint64_t seq, uint64_t hlc, const VersionVector& vv
   vv_.merge(vv);
 }
 
-void Replica::replay(const Unit& unit) {
-  apply_remote(unit);
-  if (unit.origin == node_) seq_ = std::max(seq_, unit.seq);
+void Replica::restore_remote_seq(NodeIndex origin, uint64_t seq) {
+  uint64_t& last = remote_seqs_[origin];
+  last = std::max(last, seq);
+}
+
+Replica::Delivery Replica::replay(const Unit& unit) {
+  if (unit.origin != node_) return apply_remote(unit);
+  if (unit.seq <= seq_) return Delivery::kDuplicate;
+  if (unit.seq != seq_ + 1) return Delivery::kGap;
+  apply_effects(unit);
+  seq_ = unit.seq;
+  return Delivery::kApplied;
 }
 
 void Replica::refresh_expiry_index(int db, std::string_view key, const KeyState* state) {

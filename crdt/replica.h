@@ -5,6 +5,7 @@
 #include <memory>
 #include <random>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "compact/key_table.h"
@@ -69,7 +70,14 @@ class Replica {
   void begin_unit();
   void commit_unit();
   void write(Op op);
-  void apply_remote(const Unit& unit);
+  // Units from other replicas, each origin's in seq order. A unit already applied is a duplicate
+  // and changes nothing (exactly once, whatever sync redelivers); one that skips a seq is refused
+  // unapplied (delivery was not causal).
+  enum class Delivery { kApplied, kDuplicate, kGap };
+  Delivery apply_remote(const Unit& unit);
+  // The last seq applied from `origin` (this replica's own: its seq).
+  uint64_t applied_seq(NodeIndex origin) const;
+  const std::unordered_map<NodeIndex, uint64_t>& remote_seqs() const { return remote_seqs_; }
 
   // Persistence. A replica loaded from disk first takes its stored identity (before any write),
   // then the snapshot's keys and clocks, then replays the journal's units after the snapshot.
@@ -77,13 +85,16 @@ class Replica {
   const Table& ghosts(int db) const { return dbs_[db].ghosts; }
   // A key as a snapshot stored it: visible when it holds a value, a ghost otherwise.
   void restore_key(int db, std::string_view key, KeyState state);
-  // The clocks a snapshot stored: seq and HLC never go backwards across a restart.
+  // The clocks a snapshot stored: seq and HLC never go backwards across a restart; and how far
+  // each other replica's units were applied.
   void restore_clocks(uint64_t seq, uint64_t hlc, const VersionVector& vv);
+  void restore_remote_seq(NodeIndex origin, uint64_t seq);
   // Every key gone, nothing journaled: DEBUG RELOAD empties the keyspace before loading the
   // snapshot of it again.
   void clear_keyspace();
-  // A journaled unit applied again: as apply_remote, and this replica's own units advance seq.
-  void replay(const Unit& unit);
+  // A journaled unit applied again: this replica's own units advance seq, others' go through
+  // apply_remote.
+  Delivery replay(const Unit& unit);
 
   Table& table(int db) { return dbs_[db].keys; }
   const Table& table(int db) const { return dbs_[db].keys; }
@@ -117,6 +128,7 @@ class Replica {
 
 
   void apply(const Stamp& stamp, const Op& op);
+  void apply_effects(const Unit& unit);
   void apply_to_key(int db, std::string_view key, const std::function<void(KeyState&)>& fn,
                     bool create);
   void refresh_expiry_index(int db, std::string_view key, const KeyState* state);
@@ -131,6 +143,7 @@ class Replica {
   std::vector<Database> dbs_;
   VersionVector vv_;
   uint64_t seq_ = 0;
+  std::unordered_map<NodeIndex, uint64_t> remote_seqs_;  // origin → last seq applied
   EffectSink* sink_ = nullptr;
   int unit_depth_ = 0;
   size_t unit_writes_ = 0;

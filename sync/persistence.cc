@@ -150,17 +150,18 @@ std::optional<std::string> Persistence::start(crdt::Replica& replica, int64_t no
   started = std::chrono::steady_clock::now();
   ReplayReport& report = stats_.replay;
   const uint64_t snapshot_position = journal_position_;
-  uint64_t misfit = 0;
+  uint64_t misfit = 0, gap = 0;
   auto err = Journal::replay(
       journal_options,
       [&](uint64_t position, crdt::Unit&& unit) {
-        if (position <= snapshot_position || misfit != 0) return;
+        if (position <= snapshot_position || misfit != 0 || gap != 0) return;
         if (!crdt::fits_databases(unit, replica.databases())) {
           misfit = position;
           return;
         }
-        replica.replay(unit);
-        ++report.applied;
+        const auto delivery = replica.replay(unit);
+        if (delivery == crdt::Replica::Delivery::kGap) gap = position;
+        if (delivery == crdt::Replica::Delivery::kApplied) ++report.applied;
       },
       report);
   if (err) return err;
@@ -168,6 +169,9 @@ std::optional<std::string> Persistence::start(crdt::Replica& replica, int64_t no
     return "Journal record " + std::to_string(misfit) +
            " writes a database beyond `databases`: start with the configuration it was written "
            "under";
+  if (gap != 0)
+    return "Journal record " + std::to_string(gap) +
+           " skips units of its replica: the journal does not match the snapshot";
   if (report.first_position > snapshot_position + 1)
     return "The journal starts at record " + std::to_string(report.first_position) +
            " but the snapshot ends at record " + std::to_string(snapshot_position) +

@@ -79,6 +79,12 @@ std::optional<std::string> write_body(const crdt::Replica& replica, uint64_t jou
     enc.varint(e.node);
     enc.varint(e.hlc);
   }
+  // How far each other replica's units were applied: what makes a redelivered unit a duplicate.
+  enc.varint(replica.remote_seqs().size());
+  for (const auto& [node, seq] : replica.remote_seqs()) {
+    enc.varint(node);
+    enc.varint(seq);
+  }
   enc.varint(static_cast<uint64_t>(replica.databases()));
   for (int db = 0; db < replica.databases(); ++db) {
     if (!write_table(sink, enc, replica.table(db), info.keys) ||
@@ -191,6 +197,15 @@ std::optional<std::string> load_snapshot(std::string_view bytes, crdt::Replica& 
     if (!dec.varint(node) || !dec.varint(at) || node == 0 || node >= nodes.size())
       return "bad version vector";
     vv.raise(nodes[node], at);
+  }
+  uint64_t remote_count = 0;
+  if (!dec.count(remote_count, 2)) return "bad table of applied units";
+  for (uint64_t i = 0; i < remote_count; ++i) {
+    uint64_t node = 0, seq = 0;
+    if (!dec.varint(node) || !dec.varint(seq) || node == 0 || node >= nodes.size() ||
+        nodes[node] == replica.node())
+      return "bad table of applied units";
+    replica.restore_remote_seq(nodes[node], seq);
   }
   if (!dec.varint(databases) || databases != static_cast<uint64_t>(replica.databases()))
     return "it has " + std::to_string(databases) + " databases, the configuration " +

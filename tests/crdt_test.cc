@@ -198,6 +198,31 @@ void expect_converged(Cluster& cluster, std::span<const std::string> keys) {
   }
 }
 
+// Sync may deliver a unit twice (a retried push, a re-pulled batch): the second time changes
+// nothing. A unit that skips one of its origin's seqs is refused unapplied.
+TEST(DeliveryTest, DuplicatesChangeNothingAndGapsAreRefused) {
+  ManualClock clock;
+  Replica writer(clock, ReplicaOptions{0xD1, 2, false});
+  Replica reader(clock, ReplicaOptions{0xD2, 2, false});
+  testing::Capture sink;
+  writer.set_sink(&sink);
+  writer.write(op::CounterAdd{0, "n", Decimal::from_int(5), {}, {}});
+  writer.write(op::CounterAdd{0, "n", Decimal::from_int(7), {}, {}});
+  ASSERT_EQ(sink.units.size(), 2u);
+  using Delivery = Replica::Delivery;
+  EXPECT_EQ(reader.apply_remote(sink.units[1]), Delivery::kGap);
+  EXPECT_EQ(reader.peek(0, "n"), nullptr);
+  EXPECT_EQ(reader.apply_remote(sink.units[0]), Delivery::kApplied);
+  EXPECT_EQ(reader.apply_remote(sink.units[0]), Delivery::kDuplicate);
+  EXPECT_EQ(reader.apply_remote(sink.units[1]), Delivery::kApplied);
+  EXPECT_EQ(reader.apply_remote(sink.units[1]), Delivery::kDuplicate);
+  EXPECT_EQ(reader.applied_seq(writer.node()), 2u);
+  std::string scratch;
+  EXPECT_EQ(reader.peek(0, "n")->string_value(scratch), "12");
+  // A replica's own units never come back to it as remote ones.
+  EXPECT_EQ(writer.apply_remote(sink.units[1]), Delivery::kDuplicate);
+}
+
 TEST(ConvergenceTest, ReplicasThatAppliedTheSameEffectsHoldTheSameState) {
   uint64_t base = test_seed(std::random_device{}());
   for (uint64_t round = 0; round < 300; ++round) {

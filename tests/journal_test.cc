@@ -302,10 +302,14 @@ TEST(Snapshot, RoundTripAndDamage) {
   for (int i = 0; i < 1000; ++i)
     f.replica.write(crdt::op::SetString{i % 3, "key" + std::to_string(i), std::string(i % 90, 'v')});
   f.replica.write(crdt::op::ListPush{0, "list", crdt::ListSide::kTail, {"a", "b", "c"}});
+  // A unit from another replica, so that the table of applied units has an entry to keep.
+  crdt::Replica other(f.clock, crdt::ReplicaOptions{0x5678, 16, false});
+  ASSERT_EQ(f.replica.apply_remote(set_unit(other, "remote", "r")),
+            crdt::Replica::Delivery::kApplied);
   const std::string path = f.dir.path() + "/snapshot.eddy";
   SnapshotInfo info;
   ASSERT_FALSE(write_snapshot(f.replica, 77, path, 1234, &info));
-  EXPECT_EQ(info.keys, 1001u);
+  EXPECT_EQ(info.keys, 1002u);
   EXPECT_EQ(info.seq, f.replica.seq());
   const std::string bytes = read_file(path).bytes;
   EXPECT_EQ(info.bytes, bytes.size());
@@ -314,7 +318,8 @@ TEST(Snapshot, RoundTripAndDamage) {
   crdt::Replica loaded(f.clock, crdt::ReplicaOptions{0x1234, 16, false});
   SnapshotInfo loaded_info;
   ASSERT_FALSE(load_snapshot(bytes, loaded, loaded_info));
-  EXPECT_EQ(loaded_info.keys, 1001u);
+  EXPECT_EQ(loaded_info.keys, 1002u);
+  EXPECT_EQ(loaded.applied_seq(other.node()), 1u);
   EXPECT_EQ(loaded_info.journal_position, 77u);
   EXPECT_EQ(loaded.seq(), f.replica.seq());
   EXPECT_EQ(loaded.hlc(), f.replica.hlc());
