@@ -297,7 +297,7 @@ void Journal::schedule_write() {
 }
 
 void Journal::write_pending() {
-  if (buffer_.empty() && !rotation_) return;
+  if (buffer_.empty() && !rotation_ && fsync_waiters_.empty()) return;
   std::string_view rest = buffer_;
   if (auto rotation = std::exchange(rotation_, std::nullopt)) {
     write_out(rest.substr(0, rotation->first));
@@ -308,15 +308,14 @@ void Journal::write_pending() {
   write_out(rest);
   buffer_.clear();
   if (segment_size_ >= options_.segment_bytes) start_segment(next_position_);
+  const bool fsync_due = fsync_ == FsyncPolicy::kAlways || !fsync_waiters_.empty();
   {
     std::lock_guard lock(mutex_);
     written_shared_ = written_;
-    if (fsync_ == FsyncPolicy::kAlways) fsync_wanted_ = written_;
+    if (fsync_due) fsync_wanted_ = written_;
   }
-  if (fsync_ == FsyncPolicy::kAlways)
-    wake_.notify_one();
-  else
-    release();
+  if (fsync_due) wake_.notify_one();
+  release();
 }
 
 void Journal::write_out(std::string_view bytes) {
@@ -348,13 +347,22 @@ void Journal::when_safe(uint64_t offset, std::function<void()> done) {
   waiters_.emplace_back(offset, std::move(done));
 }
 
+void Journal::when_fsynced(uint64_t offset, std::function<void()> done) {
+  if (fsynced() >= offset) return done();
+  fsync_waiters_.emplace_back(offset, std::move(done));
+  schedule_write();
+}
+
 void Journal::release() {
-  const uint64_t upto = safe();
-  while (!waiters_.empty() && waiters_.front().first <= upto) {
-    auto done = std::move(waiters_.front().second);
-    waiters_.pop_front();
-    done();
-  }
+  auto run = [](Waiters& waiters, uint64_t upto) {
+    while (!waiters.empty() && waiters.front().first <= upto) {
+      auto done = std::move(waiters.front().second);
+      waiters.pop_front();
+      done();
+    }
+  };
+  run(waiters_, safe());
+  run(fsync_waiters_, fsynced());
 }
 
 void Journal::sync_now() {
@@ -472,17 +480,15 @@ void Journal::fsync_loop() {
       log(LogLevel::kWarning, "Error fsyncing the journal: " + errno_text(err));
       fsync_error_ = err;
     }
-    if (always) {
-      post_([this, ok] {
-        // Replies are waiting for this fsync and cannot be taken back: as Redis does under
-        // `always`, a journal that cannot be made durable stops the server.
-        if (!ok) {
-          log(LogLevel::kWarning, "Can't persist the journal when appendfsync is always. Exiting...");
-          ::_exit(1);
-        }
-        release();
-      });
-    }
+    post_([this, ok, always] {
+      // Under `always` replies are waiting for this fsync and cannot be taken back: as Redis
+      // does, a journal that cannot be made durable stops the server.
+      if (!ok && always) {
+        log(LogLevel::kWarning, "Can't persist the journal when appendfsync is always. Exiting...");
+        ::_exit(1);
+      }
+      release();
+    });
     lock.lock();
   }
 }

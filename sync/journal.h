@@ -128,6 +128,9 @@ class Journal final : public crdt::EffectSink {
   uint64_t fsynced() const { return fsynced_.load(std::memory_order_acquire); }
   // Runs `done` on the command thread once `offset` is safe.
   void when_safe(uint64_t offset, std::function<void()> done);
+  // Runs `done` on the command thread once `offset` is fsynced, whatever appendfsync says: a hub
+  // acknowledges an edge's units, and an edge what it pulled, only then.
+  void when_fsynced(uint64_t offset, std::function<void()> done);
   // Writes and fsyncs everything appended so far (SHUTDOWN, SAVE).
   void sync_now();
 
@@ -173,7 +176,9 @@ class Journal final : public crdt::EffectSink {
   uint64_t disk_bytes_ = 0;
   int write_error_ = 0;
   std::vector<Segment> segments_;
-  std::deque<std::pair<uint64_t, std::function<void()>>> waiters_;
+  using Waiters = std::deque<std::pair<uint64_t, std::function<void()>>>;
+  Waiters waiters_;        // for safe()
+  Waiters fsync_waiters_;  // for fsynced()
   bool write_posted_ = false;
 
   // Shared with the fsync thread, under mutex_: the file to fsync and how far it is written.

@@ -171,31 +171,63 @@ TEST(Journal, AppendSyncReplay) {
   EXPECT_EQ(report.last_position, 100u);
 }
 
+// A command thread of its own: what the journal posts is queued, and run() runs it until `done`.
+class PostedWork {
+ public:
+  Journal::Post post() {
+    return [this](std::function<void()> fn) {
+      std::lock_guard lock(mutex_);
+      posted_.push_back(std::move(fn));
+    };
+  }
+  void run_until(const bool& done) {
+    for (int i = 0; i < 1000 && !done; ++i) {
+      std::vector<std::function<void()>> run;
+      {
+        std::lock_guard lock(mutex_);
+        run.swap(posted_);
+      }
+      for (auto& fn : run) fn();
+      if (!done) ::usleep(2000);
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::function<void()>> posted_;
+};
+
 TEST(Journal, AlwaysReleasesRepliesAfterTheFsync) {
   Fixture f;
-  std::mutex m;
-  std::vector<std::function<void()>> posted;
-  Journal journal(f.options(), [&](std::function<void()> fn) {
-    std::lock_guard lock(m);
-    posted.push_back(std::move(fn));
-  });
+  PostedWork work;
+  Journal journal(f.options(), work.post());
   ASSERT_FALSE(journal.open(1));
   journal.append(set_unit(f.replica, "k", "v"));
   bool done = false;
   journal.when_safe(journal.appended(), [&] { done = true; });
   EXPECT_FALSE(done);
-  // Run posted work (the wake-up, then the writer's notice) until the wait ends.
-  for (int i = 0; i < 500 && !done; ++i) {
-    std::vector<std::function<void()>> run;
-    {
-      std::lock_guard lock(m);
-      run.swap(posted);
-    }
-    for (auto& fn : run) fn();
-    if (!done) ::usleep(2000);
-  }
+  work.run_until(done);  // the write, then the fsync thread's notice
   EXPECT_TRUE(done);
   EXPECT_GE(journal.fsyncs(), 1u);
+  EXPECT_EQ(journal.fsynced(), journal.appended());
+}
+
+TEST(Journal, WhenFsyncedWaitsForAnFsyncWhateverThePolicy) {
+  Fixture f;
+  auto options = f.options();
+  options.fsync = FsyncPolicy::kNo;
+  PostedWork work;
+  Journal journal(options, work.post());
+  ASSERT_FALSE(journal.open(1));
+  journal.append(set_unit(f.replica, "k", "v"));
+  bool written = false, fsynced = false;
+  journal.when_safe(journal.appended(), [&] { written = true; });
+  journal.when_fsynced(journal.appended(), [&] { fsynced = true; });
+  work.run_until(written);
+  EXPECT_TRUE(written);
+  work.run_until(fsynced);
+  EXPECT_TRUE(fsynced);
+  EXPECT_EQ(journal.fsynced(), journal.appended());
 }
 
 std::string last_segment(const std::string& dir) {
