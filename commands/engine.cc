@@ -25,8 +25,9 @@ EngineState::EngineState(Engine& e, Config& cfg, crdt::Clock& clk)
   stats.start_time_us = clock.now_us();
   stats.last_reset_us = stats.start_time_us;
   replica.set_compress_values(config.flag("compact-compression"));
-  config.on_change("compact-compression",
-                   [this](const Config::Directive& d) { replica.set_compress_values(d.value == "yes"); });
+  config.on_change("compact-compression", [this](const Config::Directive& d) {
+    replica.set_compress_values(d.value == "yes");
+  });
   auto hash_limits = [this](const Config::Directive&) {
     crdt::hash_limits() = {static_cast<size_t>(config.integer("hash-max-listpack-entries")),
                            static_cast<size_t>(config.integer("hash-max-listpack-value"))};
@@ -181,8 +182,8 @@ void EngineState::dispatch(Client& client, std::span<const std::string_view> arg
     spec = sub;
   }
   if (!arity_ok(spec->arity, argv.size())) {
-    reject(client, reply,
-           "wrong number of arguments for '" + std::string(spec->name) + "' command", spec);
+    reject(client, reply, "wrong number of arguments for '" + std::string(spec->name) + "' command",
+           spec);
     return;
   }
   if (!client.authenticated && !(spec->flags & kNoAuth)) {
@@ -222,8 +223,7 @@ void Engine::disconnect(Client& client) {
 
 size_t Engine::client_count() const { return state_->clients.size(); }
 
-void Engine::execute(Client& client, std::span<const std::string_view> argv,
-                     ReplyBuilder& reply) {
+void Engine::execute(Client& client, std::span<const std::string_view> argv, ReplyBuilder& reply) {
   if (argv.empty()) return;
   const size_t mark = reply.buffer().size();
   state_->dispatch(client, argv, reply);
@@ -262,7 +262,8 @@ sync::PersistenceOptions persistence_options(const Config& config) {
 std::optional<std::string> Engine::start_persistence(
     std::function<void(std::function<void()>)> post) {
   EngineState& s = *state_;
-  s.persistence = std::make_unique<sync::Persistence>(persistence_options(s.config), std::move(post));
+  s.persistence =
+      std::make_unique<sync::Persistence>(persistence_options(s.config), std::move(post));
   s.replica.refresh_time();
   if (auto err = s.persistence->start(s.replica, s.replica.now_ms())) return err;
   auto reload = [&s](const Config::Directive&) {

@@ -188,9 +188,9 @@ void commandstats_section(EngineState& s, std::string& out) {
                   cs.calls ? static_cast<double>(cs.usec) / cs.calls : 0.0);
     field(out, "cmdstat_" + name,
           "calls=" + std::to_string(cs.calls) + ",usec=" + std::to_string(cs.usec) +
-              ",usec_per_call=" + per_call + ",rejected_calls=" +
-              std::to_string(cs.rejected_calls) + ",failed_calls=" +
-              std::to_string(cs.failed_calls));
+              ",usec_per_call=" + per_call +
+              ",rejected_calls=" + std::to_string(cs.rejected_calls) +
+              ",failed_calls=" + std::to_string(cs.failed_calls));
   }
 }
 
@@ -204,8 +204,8 @@ void keyspace_section(EngineState& s, std::string& out) {
     size_t keys = s.replica.size(db);
     if (keys == 0) continue;
     field(out, "db" + std::to_string(db),
-          "keys=" + std::to_string(keys) + ",expires=" + std::to_string(s.replica.expires_size(db)) +
-              ",avg_ttl=0");
+          "keys=" + std::to_string(keys) +
+              ",expires=" + std::to_string(s.replica.expires_size(db)) + ",avg_ttl=0");
   }
 }
 

@@ -14,6 +14,16 @@
 // read past the end or an allocation of whatever a length field claims.
 namespace eddy::compact {
 
+// Fixed-width little-endian fields patched in place (record and frame headers).
+inline uint32_t load_le32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+  return v;
+}
+inline void store_le32(char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+
 class Encoder {
  public:
   explicit Encoder(std::string& out) : out_(out) {}

@@ -55,13 +55,38 @@ constexpr uint64_t kLogicalMask = (uint64_t{1} << kHlcLogicalBits) - 1;
 // for the empty stamp, which ends there) and the HLC as a zigzag delta from the previous stamp
 // written: the stamps of one unit or one key are close in time. The first HLC, with nothing
 // before it, is written as its milliseconds and logical counter: 7 bytes where 9 would go.
+// The replicas a unit or a batch of units names, in the order first met: a node is written as
+// its place in the table plus one, 0 being nobody. Places are looked up through an index by
+// NodeIndex (dense in a process), so that a batch naming many replicas encodes in linear time.
+class NodeTable {
+ public:
+  void clear() {
+    for (NodeIndex node : nodes_) places_[node] = 0;
+    nodes_.clear();
+  }
+  void add(NodeIndex node) {
+    if (node == 0) return;
+    if (node >= places_.size()) places_.resize(static_cast<size_t>(node) + 1, 0);
+    if (places_[node] == 0) {
+      nodes_.push_back(node);
+      places_[node] = static_cast<uint32_t>(nodes_.size());
+    }
+  }
+  uint64_t place(NodeIndex node) const { return node < places_.size() ? places_[node] : 0; }
+  const std::vector<NodeIndex>& nodes() const { return nodes_; }
+
+ private:
+  std::vector<NodeIndex> nodes_;
+  std::vector<uint32_t> places_;  // by NodeIndex; 0: not in the table
+};
+
 class StampWriter {
  public:
-  // With a table (a unit's own replicas), a node is written as its place in it plus one;
-  // without, as its NodeIndex (snapshots write the registry once).
-  StampWriter(Encoder& out, const std::vector<NodeIndex>* table) : out_(out), table_(table) {}
+  // With a table (a unit's or a batch's replicas), a node is written as its place in it; without,
+  // as its NodeIndex (snapshots write the registry once).
+  StampWriter(Encoder& out, const NodeTable* table) : out_(out), table_(table) {}
 
-  void node(NodeIndex node) { out_.varint(table_ ? place(node) : node); }
+  void node(NodeIndex node) { out_.varint(table_ ? table_->place(node) : node); }
   void stamp(const Stamp& s) {
     if (s.empty() || s.node == 0) return out_.u8(0);
     node(s.node);
@@ -78,14 +103,8 @@ class StampWriter {
   }
 
  private:
-  uint64_t place(NodeIndex node) const {
-    if (node == 0) return 0;
-    const auto at = std::find(table_->begin(), table_->end(), node);
-    return static_cast<uint64_t>(at - table_->begin()) + 1;
-  }
-
   Encoder& out_;
-  const std::vector<NodeIndex>* table_;
+  const NodeTable* table_;
   uint64_t prev_ = 0;
 };
 
@@ -203,7 +222,7 @@ constexpr uint8_t kObservedDots = 1, kObservedFloors = 2, kObservedFields = 4;
 
 class UnitWriter {
  public:
-  UnitWriter(Encoder& out, const std::vector<NodeIndex>& table) : out_(out), stamps_(out, &table) {}
+  UnitWriter(Encoder& out, const NodeTable& table) : out_(out), stamps_(out, &table) {}
   StampWriter& stamps() { return stamps_; }
 
   // Writing cannot fail; the bool results let fields() serve the reader too.
@@ -433,17 +452,10 @@ bool read_op(UnitReader& in, size_t index, Op& op, std::index_sequence<I...>) {
   return ((index == I && fields(in, op.emplace<I>())) || ...);
 }
 
-}  // namespace
-
-// Layout: seq, the replica table (count, then fixed 64-bit ids: they are random), the origin's
-// place in it, then the effects (count, then per effect its op byte, stamp and op fields).
-void encode_unit(const Unit& unit, std::string& out) {
-  // The table first, in one walk over the nodes the unit holds; the origin takes place 1.
-  thread_local std::vector<NodeIndex> table;
-  table.clear();
+// Adds every node a unit names to `table`, its origin first.
+void collect_nodes(const Unit& unit, NodeTable& table) {
   auto collect = [&](NodeIndex node) {
-    if (node != 0 && std::find(table.begin(), table.end(), node) == table.end())
-      table.push_back(node);
+    table.add(node);
     return node;
   };
   collect(unit.origin);
@@ -452,12 +464,16 @@ void encode_unit(const Unit& unit, std::string& out) {
     collect(e.stamp.node);
     std::visit([&](const auto& op) { walk(op); }, e.op);
   }
+}
 
-  Encoder enc(out);
-  enc.varint(unit.seq);
-  enc.varint(table.size());
-  for (NodeIndex node : table) enc.fixed64(NodeRegistry::id(node));
-  UnitWriter writer(enc, table);
+void write_table(const NodeTable& table, Encoder& enc) {
+  enc.varint(table.nodes().size());
+  for (NodeIndex node : table.nodes()) enc.fixed64(NodeRegistry::id(node));
+}
+
+// A unit after its seq: the origin's place, then the effects (count, then per effect its op
+// byte, stamp and op fields). The stamps continue the writer's chain of HLC deltas.
+void write_body(const Unit& unit, UnitWriter& writer, Encoder& enc) {
   writer(unit.origin);
   enc.varint(unit.effects.size());
   for (const Effect& e : unit.effects) {
@@ -471,51 +487,130 @@ void encode_unit(const Unit& unit, std::string& out) {
   }
 }
 
-// Two passes: the whole payload is decoded and checked with the table's places standing for
-// nodes, and only then are the ids interned and the places replaced, so that a malformed record
-// adds nothing to the process-wide registry.
-std::optional<Unit> decode_unit(std::string_view payload) {
-  Decoder in(payload);
-  Unit unit;
-  uint64_t table_size;
-  if (!in.varint(unit.seq) || !in.count(table_size, 8)) return std::nullopt;
-  thread_local std::vector<uint64_t> ids;
-  thread_local std::vector<NodeIndex> nodes;
-  ids.resize(table_size);
+// The table's ids, not yet interned, and `places` = 0, 1, ..., size: what the nodes of the
+// payload stand as until the whole payload has decoded.
+bool read_table(Decoder& in, std::vector<uint64_t>& ids, std::vector<NodeIndex>& places) {
+  uint64_t size;
+  if (!in.count(size, 8)) return false;
+  ids.resize(size);
   for (uint64_t& id : ids)
-    if (!in.fixed64(id) || id == 0) return std::nullopt;
-  nodes.resize(table_size + 1);
-  std::iota(nodes.begin(), nodes.end(), NodeIndex{0});
+    if (!in.fixed64(id) || id == 0) return in.fail();
+  places.resize(size + 1);
+  std::iota(places.begin(), places.end(), NodeIndex{0});
+  return true;
+}
 
-  UnitReader reader(in, nodes);
+// What write_body wrote, with table places standing for nodes, every effect checked.
+bool read_body(UnitReader& reader, Decoder& in, Unit& unit) {
   uint64_t effects;
-  if (!reader(unit.origin) || !in.count(effects, 2)) return std::nullopt;
+  if (!reader(unit.origin) || !in.count(effects, 2)) return false;
   for (uint64_t i = 0; i < effects; ++i) {
     Effect& e = unit.effects.emplace_back();
     uint8_t head;
-    if (!in.u8(head) || (head & ~(kOpBits | kStampByOrigin))) return std::nullopt;
+    if (!in.u8(head) || (head & ~(kOpBits | kStampByOrigin))) return in.fail();
     if (head & kStampByOrigin) {
       uint64_t hlc;
-      if (unit.origin == 0 || !reader.stamps().hlc(hlc)) return std::nullopt;
+      if (unit.origin == 0 || !reader.stamps().hlc(hlc)) return in.fail();
       e.stamp = Stamp{hlc, unit.origin};
     } else if (!reader.stamps().stamp(e.stamp)) {
-      return std::nullopt;
+      return false;
     }
     if (!read_op(reader, head & kOpBits, e.op, std::make_index_sequence<std::variant_size_v<Op>>()))
-      return std::nullopt;
-    if (!well_formed(e)) return std::nullopt;
+      return in.fail();
+    if (!well_formed(e)) return in.fail();
   }
-  if (!in.done()) return std::nullopt;
+  return true;
+}
 
+// The second pass of a decode: interns the table's ids (turning `nodes` from places into
+// NodeIndex values) and replaces the places in the units with them.
+void intern_table(std::span<const uint64_t> ids, std::vector<NodeIndex>& nodes) {
   for (size_t i = 0; i < ids.size(); ++i) nodes[i + 1] = NodeRegistry::intern(ids[i]);
-  auto translate = [&](NodeIndex place) { return nodes[place]; };
-  EachNode walk(translate);
+}
+
+void translate(Unit& unit, std::span<const NodeIndex> nodes) {
+  auto to_node = [&](NodeIndex place) { return nodes[place]; };
+  EachNode walk(to_node);
   unit.origin = nodes[unit.origin];
   for (Effect& e : unit.effects) {
     walk(e.stamp);
     std::visit([&](auto& op) { walk(op); }, e.op);
   }
+}
+
+}  // namespace
+
+// Layout: seq, the replica table (count, then fixed 64-bit ids: they are random; the origin
+// takes place 1), then the body.
+void encode_unit(const Unit& unit, std::string& out) {
+  thread_local NodeTable table;
+  table.clear();
+  collect_nodes(unit, table);
+  Encoder enc(out);
+  enc.varint(unit.seq);
+  write_table(table, enc);
+  UnitWriter writer(enc, table);
+  write_body(unit, writer, enc);
+}
+
+// Two passes: the whole payload is decoded and checked with the table's places standing for
+// nodes, and only then are the ids interned and the places replaced, so that a malformed record
+// adds nothing to the process-wide registry.
+std::optional<Unit> decode_unit(std::string_view payload) {
+  thread_local std::vector<uint64_t> ids;
+  thread_local std::vector<NodeIndex> nodes;
+  Decoder in(payload);
+  Unit unit;
+  if (!in.varint(unit.seq) || !read_table(in, ids, nodes)) return std::nullopt;
+  UnitReader reader(in, nodes);
+  if (!read_body(reader, in, unit) || !in.done()) return std::nullopt;
+  intern_table(ids, nodes);
+  translate(unit, nodes);
   return unit;
+}
+
+// Layout: the batch's replica table, the unit count, then per unit its seq as a zigzag delta
+// from the previous unit's (from 0 for the first) and its body. One stamp chain runs through the
+// whole batch, so a unit's first HLC is a delta from the previous unit's last.
+void encode_units(std::span<const Unit> units, std::string& out) {
+  thread_local NodeTable table;
+  table.clear();
+  for (const Unit& unit : units) collect_nodes(unit, table);
+  Encoder enc(out);
+  write_table(table, enc);
+  enc.varint(units.size());
+  UnitWriter writer(enc, table);
+  uint64_t seq = 0;
+  for (const Unit& unit : units) {
+    enc.svarint(static_cast<int64_t>(unit.seq - seq));
+    seq = unit.seq;
+    write_body(unit, writer, enc);
+  }
+}
+
+std::optional<std::vector<Unit>> decode_units(std::string_view payload) {
+  thread_local std::vector<uint64_t> ids;
+  thread_local std::vector<NodeIndex> nodes;
+  Decoder in(payload);
+  uint64_t count;
+  // A unit takes at least three bytes: its seq delta, its origin and its effect count.
+  if (!read_table(in, ids, nodes) || !in.count(count, 3)) return std::nullopt;
+  std::vector<Unit> units;
+  units.reserve(count);
+  UnitReader reader(in, nodes);
+  uint64_t seq = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    int64_t delta;
+    if (!in.svarint(delta)) return std::nullopt;
+    seq += static_cast<uint64_t>(delta);
+    Unit& unit = units.emplace_back();
+    unit.seq = seq;
+    if (!read_body(reader, in, unit)) return std::nullopt;
+  }
+  if (!in.done()) return std::nullopt;
+  intern_table(ids, nodes);
+  for (Unit& unit : units) translate(unit, nodes);
+  return units;
 }
 
 bool fits_databases(const Unit& unit, int databases) {

@@ -234,8 +234,8 @@ void Replica::refresh_expiry_index(int db, std::string_view key, const KeyState*
     dbs_[db].expires.erase(key);
 }
 
-void Replica::apply_to_key(int db, std::string_view key,
-                           const std::function<void(KeyState&)>& fn, bool create) {
+void Replica::apply_to_key(int db, std::string_view key, const std::function<void(KeyState&)>& fn,
+                           bool create) {
   Database& d = dbs_[db];
   KeyState* state = d.keys.find(key);
   if (!state) {
@@ -265,22 +265,22 @@ void Replica::apply(const Stamp& stamp, const Op& op) {
         using T = std::decay_t<decltype(o)>;
         if constexpr (std::is_same_v<T, op::SetString>) {
           apply_to_key(
-              o.db, o.key,
-              [&](KeyState& s) { s.apply(stamp, o, options_.compress_values); }, true);
-        } else if constexpr (std::is_same_v<T, op::ListPush> ||
-                             std::is_same_v<T, op::ListInsert> || std::is_same_v<T, op::ListSet> ||
-                             std::is_same_v<T, op::HashSet>) {
+              o.db, o.key, [&](KeyState& s) { s.apply(stamp, o, options_.compress_values); }, true);
+        } else if constexpr (std::is_same_v<T, op::ListPush> || std::is_same_v<T, op::ListInsert> ||
+                             std::is_same_v<T, op::ListSet> || std::is_same_v<T, op::HashSet>) {
           apply_to_key(
-              o.db, o.key,
-              [&](KeyState& s) { s.apply(stamp, o, options_.compress_values); }, true);
+              o.db, o.key, [&](KeyState& s) { s.apply(stamp, o, options_.compress_values); }, true);
         } else if constexpr (std::is_same_v<T, op::ListRemove> ||
                              std::is_same_v<T, op::HashRemove>) {
-          apply_to_key(o.db, o.key, [&](KeyState& s) { s.apply(stamp, o); }, false);
-        } else if constexpr (std::is_same_v<T, op::CounterAdd> || std::is_same_v<T, op::SetExpiry> ||
-                             std::is_same_v<T, op::FieldAdd>) {
-          apply_to_key(o.db, o.key, [&](KeyState& s) { s.apply(stamp, o); }, true);
+          apply_to_key(
+              o.db, o.key, [&](KeyState& s) { s.apply(stamp, o); }, false);
+        } else if constexpr (std::is_same_v<T, op::CounterAdd> ||
+                             std::is_same_v<T, op::SetExpiry> || std::is_same_v<T, op::FieldAdd>) {
+          apply_to_key(
+              o.db, o.key, [&](KeyState& s) { s.apply(stamp, o); }, true);
         } else if constexpr (std::is_same_v<T, op::RemoveKey>) {
-          apply_to_key(o.db, o.key, [&](KeyState& s) { s.apply_remove(o.seen); }, false);
+          apply_to_key(
+              o.db, o.key, [&](KeyState& s) { s.apply_remove(o.seen); }, false);
         } else if constexpr (std::is_same_v<T, op::Flush>) {
           for (int db = 0; db < options_.databases; ++db) {
             if (o.db >= 0 && db != o.db) continue;

@@ -126,7 +126,6 @@ class Replica {
     Table ghosts;
   };
 
-
   void apply(const Stamp& stamp, const Op& op);
   void apply_effects(const Unit& unit);
   void apply_to_key(int db, std::string_view key, const std::function<void(KeyState&)>& fn,

@@ -136,9 +136,7 @@ void Connection::process() {
   }
 }
 
-void Connection::note_replies() {
-  needed_ = std::max(needed_, server_.engine().reply_barrier());
-}
+void Connection::note_replies() { needed_ = std::max(needed_, server_.engine().reply_barrier()); }
 
 void Connection::flush() {
   if (closed_ || held_ || write_in_flight_ || out_.empty()) return;

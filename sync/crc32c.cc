@@ -26,7 +26,7 @@ uint32_t update_portable(uint32_t c, const unsigned char* p, size_t n) {
 
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) uint32_t update_sse42(uint32_t c, const unsigned char* p,
-                                                         size_t n) {
+                                                        size_t n) {
   uint64_t c64 = c;
   for (; n >= 8; n -= 8, p += 8) {
     uint64_t word;

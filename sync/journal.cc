@@ -18,21 +18,11 @@
 namespace eddy::sync {
 namespace {
 
-using compact::LogLevel;
 using compact::log;
+using compact::LogLevel;
 
 constexpr std::string_view kSegmentMagic = "EDDYJRNL";
 constexpr uint32_t kSegmentVersion = 1;
-
-uint32_t load32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[i])) << (8 * i);
-  return v;
-}
-
-void store32(char* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
-}
 
 uint32_t record_crc(const char* length_bytes, std::string_view payload) {
   return crc32c(payload, crc32c(std::string_view(length_bytes, 4)));
@@ -45,7 +35,7 @@ uint64_t count_frames(std::string_view bytes) {
   while (!bytes.empty()) {
     ++n;
     if (bytes.size() < record::kHeaderBytes) break;
-    uint64_t whole = record::kHeaderBytes + load32(bytes.data());
+    uint64_t whole = record::kHeaderBytes + compact::load_le32(bytes.data());
     if (whole > bytes.size()) break;
     bytes.remove_prefix(whole);
   }
@@ -102,24 +92,30 @@ std::optional<Entry> decode_entry(std::string_view payload) {
 
 namespace record {
 
+void seal(std::string& out, size_t start) {
+  char* header = out.data() + start;
+  compact::store_le32(header, static_cast<uint32_t>(out.size() - start - kHeaderBytes));
+  compact::store_le32(header + 4,
+                      record_crc(header, std::string_view(out).substr(start + kHeaderBytes)));
+}
+
 void append(std::string& out, std::string_view payload) {
   const size_t start = out.size();
   out.resize(start + kHeaderBytes);
   out.append(payload);
-  store32(out.data() + start, static_cast<uint32_t>(payload.size()));
-  store32(out.data() + start + 4,
-          record_crc(out.data() + start, std::string_view(out).substr(start + kHeaderBytes)));
+  seal(out, start);
 }
 
 Read read(std::string_view in) {
   Read r;
   if (in.size() < kHeaderBytes) return r;
-  const uint32_t length = load32(in.data());
+  const uint32_t length = compact::load_le32(in.data());
   if (in.size() - kHeaderBytes < length) return r;
   r.payload = in.substr(kHeaderBytes, length);
   r.bytes = kHeaderBytes + length;
-  r.status = record_crc(in.data(), r.payload) == load32(in.data() + 4) ? Status::kOk
-                                                                        : Status::kCorrupt;
+  r.status = record_crc(in.data(), r.payload) == compact::load_le32(in.data() + 4)
+                 ? Status::kOk
+                 : Status::kCorrupt;
   return r;
 }
 
@@ -276,11 +272,7 @@ void Journal::append(const crdt::Unit& unit) {
   buffer_.resize(start + record::kHeaderBytes);
   compact::Encoder(buffer_).varint(next_position_++);
   crdt::encode_unit(unit, buffer_);
-  const auto length = static_cast<uint32_t>(buffer_.size() - start - record::kHeaderBytes);
-  store32(buffer_.data() + start, length);
-  store32(buffer_.data() + start + 4,
-          record_crc(buffer_.data() + start,
-                     std::string_view(buffer_).substr(start + record::kHeaderBytes)));
+  record::seal(buffer_, start);
   appended_ += buffer_.size() - start;
   schedule_write();
 }
@@ -321,7 +313,8 @@ void Journal::write_pending() {
 void Journal::write_out(std::string_view bytes) {
   if (bytes.empty()) return;
   if (int err = write_all(fd_, bytes)) {
-    if (write_error_ == 0) log(LogLevel::kWarning, "Error writing to the journal: " + errno_text(err));
+    if (write_error_ == 0)
+      log(LogLevel::kWarning, "Error writing to the journal: " + errno_text(err));
     write_error_ = err;
     return;
   }
@@ -415,8 +408,10 @@ void Journal::drop_through(uint64_t position) {
 }
 
 bool Journal::start_segment(uint64_t first_position) {
-  if (fd_ >= 0 && !segments_.empty() && segments_.back().first_position == first_position) return true;
-  const std::string path = options_.dir + "/" + segment::file_name(options_.basename, first_position);
+  if (fd_ >= 0 && !segments_.empty() && segments_.back().first_position == first_position)
+    return true;
+  const std::string path =
+      options_.dir + "/" + segment::file_name(options_.basename, first_position);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) {
     write_error_ = errno;

@@ -26,6 +26,9 @@ namespace record {
 inline constexpr size_t kHeaderBytes = 8;
 
 void append(std::string& out, std::string_view payload);
+// Fills in the header of the record whose header starts at `start` and whose payload runs to the
+// end of `out` (a payload encoded in place).
+void seal(std::string& out, size_t start);
 
 enum class Status { kOk, kTorn, kCorrupt };
 struct Read {
@@ -66,12 +69,12 @@ std::string file_name(std::string_view basename, uint64_t first_position);
 
 // What replaying the journal found, for the log and INFO.
 struct ReplayReport {
-  uint64_t records = 0;        // records read (applied or already in the snapshot)
-  uint64_t applied = 0;        // records applied
+  uint64_t records = 0;         // records read (applied or already in the snapshot)
+  uint64_t applied = 0;         // records applied
   uint64_t first_position = 0;  // of the first record (0: none)
   uint64_t last_position = 0;   // of the last good record (0: none)
-  uint64_t bytes = 0;          // bytes kept, headers included
-  uint64_t dropped_bytes = 0;  // bytes cut from a torn or corrupt tail
+  uint64_t bytes = 0;           // bytes kept, headers included
+  uint64_t dropped_bytes = 0;   // bytes cut from a torn or corrupt tail
   uint64_t dropped_records = 0;
   size_t segments = 0;
 };

@@ -19,8 +19,8 @@
 namespace eddy::sync {
 namespace {
 
-using compact::LogLevel;
 using compact::log;
+using compact::LogLevel;
 
 constexpr const char* kLockFile = "eddy.lock";
 constexpr const char* kIdentityFile = "replica.id";
@@ -74,11 +74,11 @@ Persistence::~Persistence() {
 
 std::optional<std::string> Persistence::lock_dir() {
   lock_fd_ = ::open(kLockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) return std::string("Can't open the lock file ") + kLockFile + ": " + errno_text(errno);
+  if (lock_fd_ < 0)
+    return std::string("Can't open the lock file ") + kLockFile + ": " + errno_text(errno);
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0)
-    return errno == EWOULDBLOCK
-               ? "Can't lock the data directory: another eddy process is using it"
-               : "Can't lock the data directory: " + errno_text(errno);
+    return errno == EWOULDBLOCK ? "Can't lock the data directory: another eddy process is using it"
+                                : "Can't lock the data directory: " + errno_text(errno);
   return std::nullopt;
 }
 
@@ -90,7 +90,8 @@ std::optional<std::string> Persistence::load_identity(crdt::Replica& replica) {
     size_t digits = 0;
     for (char c : file.bytes) {
       if (c == '\n') break;
-      if (c < '0' || c > '9' || digits++ > 19) return std::string("Bad replica id in ") + kIdentityFile;
+      if (c < '0' || c > '9' || digits++ > 19)
+        return std::string("Bad replica id in ") + kIdentityFile;
       id = id * 10 + static_cast<uint64_t>(c - '0');
     }
     if (id == 0) return std::string("Bad replica id in ") + kIdentityFile;
@@ -178,11 +179,10 @@ std::optional<std::string> Persistence::start(crdt::Replica& replica, int64_t no
            ": writes in between are missing";
   journal_position_ = std::max(journal_position_, report.last_position);
   if (report.dropped_bytes > 0)
-    log(LogLevel::kWarning, "Journal: a torn or corrupt tail was truncated: " +
-                                std::to_string(report.dropped_bytes) + " bytes (" +
-                                std::to_string(report.dropped_records) +
-                                " records) dropped after record " +
-                                std::to_string(report.last_position));
+    log(LogLevel::kWarning,
+        "Journal: a torn or corrupt tail was truncated: " + std::to_string(report.dropped_bytes) +
+            " bytes (" + std::to_string(report.dropped_records) +
+            " records) dropped after record " + std::to_string(report.last_position));
   if (report.records > 0)
     log(LogLevel::kNotice, "Journal replayed: " + std::to_string(report.applied) + " of " +
                                std::to_string(report.records) + " records applied in " +
@@ -230,8 +230,7 @@ uint64_t Persistence::droppable(uint64_t position) const {
   return options_.keep_unacked ? std::min(position, stats_.sync_acked_position) : position;
 }
 
-std::optional<std::string> Persistence::reload(crdt::Replica& replica, bool save,
-                                               int64_t now_ms) {
+std::optional<std::string> Persistence::reload(crdt::Replica& replica, bool save, int64_t now_ms) {
   if (save) {
     if (auto err = this->save(replica, now_ms)) return err;
   }
@@ -267,8 +266,10 @@ std::optional<std::string> Persistence::start_child(crdt::Replica& replica, Chil
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(1);
     auto err = write_snapshot(replica, position, options_.dbfilename, now_ms);
-    if (err) log(LogLevel::kWarning, *err);
-    else log(LogLevel::kNotice, "DB saved on disk");
+    if (err)
+      log(LogLevel::kWarning, *err);
+    else
+      log(LogLevel::kNotice, "DB saved on disk");
     ::_exit(err ? 1 : 0);
   }
   stats_.latest_fork_us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -279,10 +280,11 @@ std::optional<std::string> Persistence::start_child(crdt::Replica& replica, Chil
   child_started_ms_ = now_ms;
   child_position_ = position;
   child_changes_ = stats_.changes_since_save;
-  log(LogLevel::kNotice, std::string(kind == ChildKind::kSave
-                                         ? "Background saving started by pid "
-                                         : "Background append only file rewriting started by pid ") +
-                             std::to_string(pid));
+  log(LogLevel::kNotice,
+      std::string(kind == ChildKind::kSave
+                      ? "Background saving started by pid "
+                      : "Background append only file rewriting started by pid ") +
+          std::to_string(pid));
   return std::nullopt;
 }
 
@@ -294,8 +296,10 @@ void Persistence::finish_child(bool ok, int64_t now_ms) {
   } else {
     stats_.last_rewrite_ok = ok;
     stats_.last_rewrite_seconds = seconds;
-    if (ok) ++stats_.rewrites;
-    else ++stats_.rewrite_failures;
+    if (ok)
+      ++stats_.rewrites;
+    else
+      ++stats_.rewrite_failures;
   }
   if (ok) {
     log(LogLevel::kNotice, child_kind_ == ChildKind::kSave
@@ -323,7 +327,8 @@ void Persistence::cron(crdt::Replica& replica, int64_t now_ms) {
     if (done == child_pid_) finish_child(WIFEXITED(status) && WEXITSTATUS(status) == 0, now_ms);
     if (child_pid_ > 0) return;
   }
-  if (journal_ && stats_.journal_base_bytes == 0) stats_.journal_base_bytes = journal_->disk_bytes();
+  if (journal_ && stats_.journal_base_bytes == 0)
+    stats_.journal_base_bytes = journal_->disk_bytes();
   if (scheduled_ != ChildKind::kNone) {
     start_child(replica, std::exchange(scheduled_, ChildKind::kNone), now_ms);
     return;
@@ -345,8 +350,8 @@ void Persistence::cron(crdt::Replica& replica, int64_t now_ms) {
     const uint64_t growth = (size - std::min(size, base)) * 100 / base;
     if (size > options_.rewrite_min_size &&
         growth >= static_cast<uint64_t>(options_.rewrite_percentage)) {
-      log(LogLevel::kNotice, "Starting automatic rewriting of the journal on " +
-                                 std::to_string(growth) + "% growth");
+      log(LogLevel::kNotice,
+          "Starting automatic rewriting of the journal on " + std::to_string(growth) + "% growth");
       start_child(replica, ChildKind::kRewrite, now_ms);
     }
   }

@@ -72,7 +72,8 @@ std::optional<std::string> write_body(const crdt::Replica& replica, uint64_t jou
   // The node table in index order: stamps in the states below hold these indexes.
   const size_t nodes = crdt::NodeRegistry::size();
   enc.varint(nodes);
-  for (size_t i = 1; i <= nodes; ++i) enc.fixed64(crdt::NodeRegistry::id(static_cast<crdt::NodeIndex>(i)));
+  for (size_t i = 1; i <= nodes; ++i)
+    enc.fixed64(crdt::NodeRegistry::id(static_cast<crdt::NodeIndex>(i)));
   const auto vv = replica.version_vector().entries();
   enc.varint(vv.size());
   for (const auto& e : vv) {
@@ -126,9 +127,9 @@ bool load_table(compact::Decoder& dec, std::span<const crdt::NodeIndex> nodes, i
 
 }  // namespace
 
-std::optional<std::string> write_snapshot(const crdt::Replica& replica,
-                                          uint64_t journal_position, const std::string& path,
-                                          int64_t now_ms, SnapshotInfo* info) {
+std::optional<std::string> write_snapshot(const crdt::Replica& replica, uint64_t journal_position,
+                                          const std::string& path, int64_t now_ms,
+                                          SnapshotInfo* info) {
   const std::string temp = path + ".tmp-" + std::to_string(::getpid());
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return "Failed opening the temp snapshot file " + temp + ": " + errno_text(errno);
@@ -178,8 +179,7 @@ std::optional<std::string> load_snapshot(std::string_view bytes, crdt::Replica& 
   compact::Decoder dec(body.substr(kPrefixBytes));
   uint64_t seq = 0, hlc = 0, node_count = 0, vv_count = 0, databases = 0;
   if (!dec.fixed64(info.replica_id) || !dec.varint(info.journal_position) || !dec.varint(seq) ||
-      !dec.varint(hlc) ||
-      !dec.svarint(info.saved_ms) || !dec.count(node_count, 8))
+      !dec.varint(hlc) || !dec.svarint(info.saved_ms) || !dec.count(node_count, 8))
     return "truncated header";
   if (info.replica_id != replica.replica_id()) return "it belongs to another replica";
   // Stamps in the file hold the writer's node indexes; this process interns the same ids,

@@ -27,9 +27,9 @@ struct SnapshotInfo {
 
 // Writes `replica` to `path` through `path`.tmp-<pid>, as the state after journal record
 // `journal_position`. Returns an error text on failure (the temporary file is then removed).
-std::optional<std::string> write_snapshot(const crdt::Replica& replica,
-                                          uint64_t journal_position, const std::string& path,
-                                          int64_t now_ms, SnapshotInfo* info = nullptr);
+std::optional<std::string> write_snapshot(const crdt::Replica& replica, uint64_t journal_position,
+                                          const std::string& path, int64_t now_ms,
+                                          SnapshotInfo* info = nullptr);
 
 // Loads a snapshot's bytes into `replica`, which must be empty and already carry the snapshot's
 // identity. Any damage is an error text, never a partial start.

@@ -1,4 +1,6 @@
 // The journal's record format and recovery, and snapshots, on files in a temporary directory.
+#include "sync/journal.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -13,7 +15,6 @@
 #include "crdt/replica.h"
 #include "sync/crc32c.h"
 #include "sync/file_io.h"
-#include "sync/journal.h"
 #include "sync/snapshot.h"
 
 namespace eddy::sync {
@@ -133,8 +134,8 @@ struct Fixture {
   ManualClock clock;
   crdt::Replica replica{clock, crdt::ReplicaOptions{0x1234, 16, false}};
   Journal::Options options() const {
-    return Journal::Options{dir.path() + "/journal", "journal.eddy", 0x1234,
-                            FsyncPolicy::kAlways, 1 << 20};
+    return Journal::Options{dir.path() + "/journal", "journal.eddy", 0x1234, FsyncPolicy::kAlways,
+                            1 << 20};
   }
 };
 
@@ -158,8 +159,7 @@ TEST(Journal, AppendSyncReplay) {
   {
     Journal journal(f.options(), inline_post());
     ASSERT_FALSE(journal.open(1));
-    for (int i = 0; i < 100; ++i)
-      journal.append(set_unit(f.replica, "k" + std::to_string(i), "v"));
+    for (int i = 0; i < 100; ++i) journal.append(set_unit(f.replica, "k" + std::to_string(i), "v"));
     journal.sync_now();
     EXPECT_EQ(journal.fsynced(), journal.appended());
   }
@@ -324,7 +324,8 @@ TEST(Journal, SegmentOfAnotherReplicaIsRefused) {
   auto options = f.options();
   options.replica_id = 99;
   ReplayReport report;
-  auto err = Journal::replay(options, [](uint64_t, crdt::Unit&&) {}, report);
+  auto err = Journal::replay(
+      options, [](uint64_t, crdt::Unit&&) {}, report);
   ASSERT_TRUE(err);
   EXPECT_NE(err->find("written by replica"), std::string::npos);
 }
@@ -332,7 +333,8 @@ TEST(Journal, SegmentOfAnotherReplicaIsRefused) {
 TEST(Snapshot, RoundTripAndDamage) {
   Fixture f;
   for (int i = 0; i < 1000; ++i)
-    f.replica.write(crdt::op::SetString{i % 3, "key" + std::to_string(i), std::string(i % 90, 'v')});
+    f.replica.write(
+        crdt::op::SetString{i % 3, "key" + std::to_string(i), std::string(i % 90, 'v')});
   f.replica.write(crdt::op::ListPush{0, "list", crdt::ListSide::kTail, {"a", "b", "c"}});
   // A unit from another replica, so that the table of applied units has an entry to keep.
   crdt::Replica other(f.clock, crdt::ReplicaOptions{0x5678, 16, false});
