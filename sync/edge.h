@@ -1,0 +1,97 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "crdt/effect.h"
+#include "crdt/replica.h"
+#include "sync/messages.h"
+
+namespace eddy::sync {
+
+struct EdgeOptions {
+  std::string node_name;
+  std::string auth_token;
+  int64_t max_clock_skew_ms = 60000;  // sync-max-clock-skew, for the stamps it pulls
+};
+
+// The edge side of the edge/hub protocol, without I/O: the sync client sends what these return
+// and hands back what the hub answered.
+//
+// The outbox holds the edge's own units the hub has not acknowledged, encoded, in seq order. The
+// server feeds it from the journal: on_local_unit once a unit is durable (a unit that a crash
+// could still take back must never reach the hub, or the edge would later write another unit
+// under the same seq), and at restart for every own unit of the journal after the acknowledged
+// seq. Several pushes may be in flight: pushed_through() is the last seq sent on this
+// connection; a new connection starts again after the acknowledged seq, and whatever the hub
+// receives twice it ignores.
+//
+// The cursor is the last hub position whose units this edge applied. It must survive restarts
+// no further than the journal does: the server persists cursor() with each journal fsync and
+// restores it with set_cursor. Restarting at 0 would also be correct (everything pulled again is
+// a duplicate) but costs a transfer of the hub's whole log.
+class Edge {
+ public:
+  explicit Edge(crdt::Replica& replica, EdgeOptions options = {});
+
+  // Called for each pulled unit applied: the server journals it.
+  std::function<void(const crdt::Unit&)> on_applied;
+
+  // One of this edge's units, durable in its journal; ignored when already acknowledged.
+  void on_local_unit(const crdt::Unit& unit);
+  // What a restart restores (from the journal or snapshot metadata).
+  void set_cursor(uint64_t cursor) { cursor_ = cursor; }
+  void set_acked_seq(uint64_t seq);
+
+  Hello hello(int64_t now_ms) const;
+  // The hub's answer to hello: drops what it already holds and restarts pushing after it. An
+  // error when the hub holds more of this replica's units than it wrote, or asks for a catch-up
+  // mode this code does not implement (the hub itself answers kFullMerge to a cursor beyond its
+  // head: a reply's head may lag this edge's cursor when a pull of the previous connection was
+  // served after the hello).
+  std::optional<std::string> on_hello_reply(const HelloReply& reply);
+
+  // The next batch after pushed_through(): at most max_units units and max_bytes encoded bytes,
+  // but at least one unit; nothing when every unit was sent.
+  std::optional<Push> next_push(size_t max_units, size_t max_bytes);
+  void on_push_acked(uint64_t acked_seq);
+
+  Pull next_pull(uint64_t max_bytes, uint64_t wait_ms = 0) const {
+    return Pull{cursor_, max_bytes, wait_ms};
+  }
+  // Applies the pulled units in order (duplicates are fine: a reply may be a stale or repeated
+  // one) and advances the cursor to reply.to. The Ack goes out once the journal holding them is
+  // fsynced (the caller's job). A reply starting after the cursor would skip positions, and a
+  // unit that skips one of its origin's seqs was not delivered causally: both are errors, the
+  // units before the bad one staying applied and the cursor unmoved.
+  std::variant<Ack, std::string> on_pull_reply(const PullReply& reply);
+
+  size_t pending_units() const { return outbox_.size(); }
+  size_t pending_bytes() const { return outbox_bytes_; }
+  uint64_t acked_seq() const { return acked_; }
+  uint64_t pushed_through() const { return pushed_through_; }
+  uint64_t cursor() const { return cursor_; }
+
+ private:
+  struct Pending {
+    uint64_t seq = 0;
+    std::string bytes;  // crdt::encode_unit
+  };
+  void drop_acked();
+
+  crdt::Replica& replica_;
+  EdgeOptions options_;
+  std::deque<Pending> outbox_;
+  size_t outbox_bytes_ = 0;
+  uint64_t acked_ = 0;
+  uint64_t pushed_through_ = 0;
+  uint64_t cursor_ = 0;
+};
+
+}  // namespace eddy::sync
