@@ -49,6 +49,9 @@ struct Client {
   // In a blocking command: the connection executes nothing more until `resume` is called.
   bool blocked = false;
 
+  // On a hub: the replica id of the edge that said EDGE.HELLO on this connection (0: none).
+  uint64_t edge_peer = 0;
+
   std::function<void()> kill;
   std::function<void()> resume;
   std::function<void(std::string_view)> send_async;

@@ -34,7 +34,7 @@ std::string_view lower(std::string_view name, char (&buf)[64]) {
 
 CommandTable::CommandTable() {
   for (auto family : {string_commands(), key_commands(), list_commands(), hash_commands(), server_commands(),
-                      persistence_commands(), connection_commands(),
+                      persistence_commands(), edge_commands(), connection_commands(),
                       transaction_commands(), info_commands(), config_commands(),
                       client_commands(), introspection_commands()})
     for (const CommandSpec& spec : family) rows_.push_back(&spec);

@@ -98,6 +98,7 @@ std::span<const CommandSpec> list_commands();
 std::span<const CommandSpec> hash_commands();
 std::span<const CommandSpec> server_commands();
 std::span<const CommandSpec> persistence_commands();  // SAVE, BGSAVE, SHUTDOWN, ...
+std::span<const CommandSpec> edge_commands();         // EDGE.HELLO, EDGE.PUSH, ...
 std::span<const CommandSpec> connection_commands();
 std::span<const CommandSpec> transaction_commands();
 std::span<const CommandSpec> info_commands();

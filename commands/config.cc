@@ -95,6 +95,8 @@ Config::Config() {
   add({"role", {}, K::kEnum, "edge", false, {"edge", "hub"}});
   add({"node-name", {}, K::kString, "", false});
   add({"hub", {}, K::kString, "", false});
+  // A hub refuses an edge whose clock runs this far ahead of its own (milliseconds).
+  add({"sync-max-clock-skew", {}, K::kInt, "60000", true, {}, 0, INT64_MAX});
   add({"compact-compression", {}, K::kBool, "no", true});
   add({"hash-max-listpack-entries", {"hash-max-ziplist-entries"}, K::kMemory, "512", true, {}, 0,
        INT64_MAX});

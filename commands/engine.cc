@@ -253,7 +253,9 @@ sync::PersistenceOptions persistence_options(const Config& config) {
   o.rewrite_percentage = config.integer("auto-aof-rewrite-percentage");
   o.rewrite_min_size = static_cast<uint64_t>(config.integer("auto-aof-rewrite-min-size"));
   o.save_rules = sync::parse_save_rules(config.text("save")).value_or(o.save_rules);
-  o.keep_unacked = !config.text("hub").empty();
+  // The journal is an edge's offline queue and a hub's log of what edges pull: until sync
+  // acknowledgements drive it, neither drops records.
+  o.keep_unacked = !config.text("hub").empty() || config.text("role") == "hub";
   return o;
 }
 
@@ -264,8 +266,18 @@ std::optional<std::string> Engine::start_persistence(
   EngineState& s = *state_;
   s.persistence =
       std::make_unique<sync::Persistence>(persistence_options(s.config), std::move(post));
+  const bool hub = s.config.text("role") == "hub";
+  if (hub || !s.config.text("hub").empty()) {
+    if (!s.config.flag("appendonly")) return "sync needs the journal: appendonly yes";
+    sync::EdgeOptions edge{s.config.text("node-name"), "",
+                           s.config.integer("sync-max-clock-skew")};
+    s.sync = std::make_unique<sync::SyncNode>(
+        hub ? sync::SyncNode::Role::kHub : sync::SyncNode::Role::kEdge, s.replica, *s.persistence,
+        std::move(edge), sync::HubOptions{s.config.integer("sync-max-clock-skew")});
+  }
   s.replica.refresh_time();
   if (auto err = s.persistence->start(s.replica, s.replica.now_ms())) return err;
+  if (s.sync) s.sync->started();
   auto reload = [&s](const Config::Directive&) {
     s.persistence->set_options(persistence_options(s.config));
   };

@@ -16,6 +16,7 @@
 #include "commands/reply.h"
 #include "crdt/clock.h"
 #include "crdt/replica.h"
+#include "sync/node.h"
 #include "sync/persistence.h"
 
 namespace eddy::commands {
@@ -62,6 +63,8 @@ class EngineState {
   bool active_expire = true;  // DEBUG SET-ACTIVE-EXPIRE
   // The journal and snapshots; null until Engine::start_persistence (unit tests run without).
   std::unique_ptr<sync::Persistence> persistence;
+  // Edge/hub sync: a hub's log, or an edge's outbox; null for a standalone edge.
+  std::unique_ptr<sync::SyncNode> sync;
 
   // WATCH: (db, key) → clients watching it; looked up by (db, string_view) without a copy.
   struct WatchKeyLess {

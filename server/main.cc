@@ -17,6 +17,7 @@
 #include "compact/log.h"
 #include "crdt/clock.h"
 #include "server/config_file.h"
+#include "server/edge_client.h"
 #include "server/server.h"
 
 namespace {
@@ -111,6 +112,16 @@ int main(int argc, char** argv) {
   log(LogLevel::kNotice, "Server initialized");
   log(LogLevel::kNotice, "Ready to accept connections tcp");
 
+  // An edge with a hub syncs with it from the start, and keeps trying while it is unreachable.
+  std::shared_ptr<eddy::server::EdgeClient> edge_client;
+  if (const std::string& hub = config.text("hub"); !hub.empty()) {
+    const auto colon = hub.rfind(':');
+    edge_client = std::make_shared<eddy::server::EdgeClient>(
+        io, engine, hub.substr(0, colon), colon == std::string::npos ? "6379" : hub.substr(colon + 1));
+    edge_client->start();
+    log(LogLevel::kNotice, "Syncing with the hub at " + hub);
+  }
+
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
@@ -119,6 +130,7 @@ int main(int argc, char** argv) {
     // A failed final save is logged; the journal still holds every write, so eddy exits.
     if (auto err = engine.prepare_shutdown(std::nullopt))
       log(LogLevel::kWarning, "Error saving before shutdown: " + *err);
+    if (edge_client) edge_client->stop();
     server.stop();
     io.stop();
   });

@@ -155,6 +155,7 @@ std::optional<std::string> Persistence::start(crdt::Replica& replica, int64_t no
   auto err = Journal::replay(
       journal_options,
       [&](uint64_t position, crdt::Unit&& unit) {
+        if (on_unit) on_unit(position, unit);
         if (position <= snapshot_position || misfit != 0 || gap != 0) return;
         if (!crdt::fits_databases(unit, replica.databases())) {
           misfit = position;
@@ -200,7 +201,17 @@ std::optional<std::string> Persistence::start(crdt::Replica& replica, int64_t no
 
 void Persistence::append(const crdt::Unit& unit) {
   ++stats_.changes_since_save;
-  if (journal_) journal_->append(unit);
+  if (!journal_) return;
+  const uint64_t position = journal_->next_position();
+  journal_->append(unit);
+  if (on_unit) on_unit(position, unit);
+}
+
+void Persistence::when_fsynced(std::function<void(uint64_t position)> done) {
+  if (!journal_) return done(journal_position_);
+  const uint64_t position = journal_->next_position() - 1;
+  journal_->when_fsynced(journal_->appended(),
+                         [done = std::move(done), position] { done(position); });
 }
 
 std::optional<std::string> Persistence::save(crdt::Replica& replica, int64_t now_ms) {

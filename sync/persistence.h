@@ -73,6 +73,14 @@ class Persistence final : public crdt::EffectSink {
 
   void append(const crdt::Unit& unit) override;
 
+  // Sync follows the journal: every unit journaled (a local one, or one applied from another
+  // replica) and, at start, every unit of the journal (those a snapshot covers too), with its
+  // position. Requires appendonly.
+  std::function<void(uint64_t position, const crdt::Unit& unit)> on_unit;
+  // Runs `done` on the command thread once everything journaled so far is fsynced, with the last
+  // position that covers.
+  void when_fsynced(std::function<void(uint64_t position)> done);
+
   // SAVE: a snapshot written by this thread; the journal before it is dropped.
   std::optional<std::string> save(crdt::Replica& replica, int64_t now_ms);
   // BGSAVE and BGREWRITEAOF: both write a snapshot in a child (eddy's journal is compacted by
