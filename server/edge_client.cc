@@ -18,8 +18,8 @@ namespace asio = boost::asio;
 using compact::log;
 using compact::LogLevel;
 
-constexpr uint64_t kPushUnits = 1000;
-constexpr uint64_t kBatchBytes = 1 << 20;
+constexpr uint64_t kPushUnits = 10000;
+constexpr uint64_t kBatchBytes = 4 << 20;
 constexpr auto kIdlePoll = std::chrono::milliseconds(20);
 
 std::string resp_command(const std::vector<std::string>& argv) {
