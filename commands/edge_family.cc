@@ -1,7 +1,10 @@
-// The hub's side of edge/hub sync: EDGE.HELLO, EDGE.PUSH, EDGE.PULL and EDGE.ACK, each taking one
-// binary frame (sync/frame.h) and answering with a frame, an integer or an error.
+// Edge/hub sync. The hub's side: EDGE.HELLO, EDGE.PUSH, EDGE.PULL and EDGE.ACK, each taking one
+// binary frame (sync/frame.h) and answering with a frame, an integer or an error. For people:
+// EDGE.STATUS and EDGE.SYNC [WAIT ms].
+#include "commands/arguments.h"
 #include "commands/command_table.h"
 #include "commands/engine_state.h"
+#include "commands/errors.h"
 #include "sync/frame.h"
 
 namespace eddy::commands {
@@ -90,6 +93,71 @@ void edge_ack(Context& ctx) {
   ctx.reply.ok();
 }
 
+// The reply of EDGE.STATUS: field/value pairs, a map in RESP3 (like CONFIG GET).
+void pairs(Context& ctx, const std::vector<std::pair<std::string, std::string>>& fields) {
+  ctx.reply.map(fields.size());
+  for (const auto& [name, value] : fields) {
+    ctx.reply.bulk(name);
+    ctx.reply.bulk(value);
+  }
+}
+
+// EDGE.STATUS
+void edge_status(Context& ctx) {
+  using std::to_string;
+  EngineState& s = ctx.state;
+  const std::string& role = s.config.text("role");
+  std::vector<std::pair<std::string, std::string>> f = {
+      {"role", role},
+      {"node_name", s.config.text("node-name")},
+      {"replica_id", to_string(s.replica.replica_id())},
+      {"seq", to_string(s.replica.seq())}};
+  if (!s.sync) {
+    f.emplace_back("hub", "");
+    f.emplace_back("link", "none");
+    return pairs(ctx, f);
+  }
+  if (sync::Hub* hub = s.sync->hub()) {
+    f.emplace_back("edges", to_string(hub->peers().size()));
+    f.emplace_back("log_head", to_string(s.sync->log().head()));
+    f.emplace_back("log_durable", to_string(s.sync->log().durable()));
+    f.emplace_back("log_horizon", to_string(s.sync->log().horizon()));
+    return pairs(ctx, f);
+  }
+  const sync::SyncNode::Link& link = s.sync->link();
+  const sync::Edge& edge = *s.sync->edge();
+  f.emplace_back("hub", s.config.text("hub"));
+  f.emplace_back("link", link.connected ? "up" : "down");
+  f.emplace_back("last_sync_ms", to_string(link.last_sync_ms));
+  f.emplace_back("last_error", link.last_error);
+  f.emplace_back("pending_effects", to_string(s.sync->pending_units()));
+  f.emplace_back("pending_bytes", to_string(edge.pending_bytes()));
+  f.emplace_back("queue_mode", "effects");
+  f.emplace_back("acked_seq", to_string(edge.acked_seq()));
+  f.emplace_back("hub_cursor", to_string(edge.cursor()));
+  pairs(ctx, f);
+}
+
+bool sync_done(EngineState& s, int64_t since_ms) {
+  return s.sync->pending_units() == 0 && s.sync->link().caught_up_ms >= since_ms;
+}
+
+// EDGE.SYNC [WAIT ms]: the edge syncs continuously; WAIT returns once everything written before
+// it is at the hub and a pull sent after it found nothing new, or answers -TIMEOUT.
+void edge_sync(Context& ctx) {
+  EngineState& s = ctx.state;
+  if (!s.sync || !s.sync->edge())
+    return ctx.reply.error("-ERR this eddy is not an edge with a hub");
+  if (ctx.args.size() == 1) return ctx.reply.ok();
+  if (ctx.args.size() != 3 || !iequals(ctx.args[1], "WAIT"))
+    return ctx.reply.error(errors::kSyntax);
+  auto ms = crdt::parse_strict_int64(ctx.args[2]);
+  if (!ms || *ms < 0) return ctx.reply.error("-ERR timeout is not an integer or out of range");
+  if (ctx.state.in_exec()) return ctx.reply.error("-ERR EDGE.SYNC WAIT can't run inside MULTI");
+  ctx.client.blocked = true;
+  s.sync_waiters.push_back({ctx.client.id, ctx.now_ms(), ctx.now_ms() + *ms});
+}
+
 const CommandSpec kRows[] = {
     {"edge.hello", 2, kNoScript | kNoMulti | kFast, 0, 0, 0, "edge",
      "Starts an edge's sync session with this hub.", "0.1.0", "O(1)", edge_hello, "@edge",
@@ -103,9 +171,31 @@ const CommandSpec kRows[] = {
     {"edge.ack", 2, kNoScript | kNoMulti | kFast, 0, 0, 0, "edge",
      "Records how far an edge has durably pulled.", "0.1.0", "O(1)", edge_ack, "@edge",
      "frame=string"},
+    {"edge.status", 1, kLoading | kStale | kFast, 0, 0, 0, "edge",
+     "Shows this replica's sync state.", "0.1.0", "O(1)", edge_status, "@edge @fast"},
+    {"edge.sync", -1, kNoScript, 0, 0, 0, "edge",
+     "Syncs now; with WAIT, returns once everything is pushed and pulled.", "0.1.0", "O(1)",
+     edge_sync, "@edge", "[wait=block(wait=pure@WAIT ms=integer)]"},
 };
 
 }  // namespace
+
+void EngineState::wake_sync_waiters() {
+  const int64_t now = clock.now_ms();
+  std::erase_if(sync_waiters, [&](const SyncWaiter& w) {
+    auto it = clients.find(w.client_id);
+    if (it == clients.end()) return true;
+    const bool done = sync_done(*this, w.since_ms);
+    if (!done && now < w.deadline_ms) return false;
+    Client& client = *it->second;
+    client.blocked = false;
+    if (client.send_async)
+      client.send_async(done ? "+OK\r\n"
+                             : "-TIMEOUT the edge has not caught up with its hub in time\r\n");
+    if (client.resume) client.resume();
+    return true;
+  });
+}
 
 std::span<const CommandSpec> edge_commands() { return kRows; }
 

@@ -238,6 +238,7 @@ void Engine::cron() {
   if (state_->active_expire) state_->replica.active_expire_cycle(25'000);
   if (!state_->blocked.empty()) state_->expire_blocked(state_->clock.now_ms());
   if (state_->persistence) state_->persistence->cron(state_->replica, state_->clock.now_ms());
+  if (!state_->sync_waiters.empty()) state_->wake_sync_waiters();
 }
 
 namespace {

@@ -65,6 +65,15 @@ class EngineState {
   std::unique_ptr<sync::Persistence> persistence;
   // Edge/hub sync: a hub's log, or an edge's outbox; null for a standalone edge.
   std::unique_ptr<sync::SyncNode> sync;
+  // EDGE.SYNC WAIT: clients waiting until everything is pushed and a pull found nothing new.
+  struct SyncWaiter {
+    uint64_t client_id = 0;
+    int64_t since_ms = 0;
+    int64_t deadline_ms = 0;
+  };
+  std::vector<SyncWaiter> sync_waiters;
+  // Answers the waiters whose sync is done or whose time is up (the edge client and cron call it).
+  void wake_sync_waiters();
 
   // WATCH: (db, key) → clients watching it; looked up by (db, string_view) without a copy.
   struct WatchKeyLess {

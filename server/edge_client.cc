@@ -121,6 +121,9 @@ void EdgeClient::read() {
 void EdgeClient::fail(const std::string& why) {
   if (why != last_error_) log(LogLevel::kWarning, "Sync with the hub: " + why);
   last_error_ = why;
+  sync::SyncNode::Link& link = engine_.state().sync->link();
+  link.connected = false;
+  link.last_error = why;
   ++generation_;
   pending_ = nullptr;
   boost::system::error_code ec;
@@ -151,6 +154,7 @@ void EdgeClient::hello() {
          if (auto err = engine_.state().sync->edge()->on_hello_reply(*hello)) return fail(*err);
          if (!last_error_.empty()) log(LogLevel::kNotice, "Sync with the hub: connected");
          last_error_.clear();
+         engine_.state().sync->link().connected = true;
          failures_ = 0;
          step();
        });
@@ -169,9 +173,11 @@ void EdgeClient::step() {
 }
 
 void EdgeClient::pull() {
-  sync::Edge& edge = *engine_.state().sync->edge();
-  send({"EDGE.PULL", sync::encode_frame(edge.next_pull(kBatchBytes))},
-       [this](const redisReply& reply) {
+  commands::EngineState& state = engine_.state();
+  state.replica.refresh_time();
+  const int64_t sent_ms = state.replica.now_ms();
+  send({"EDGE.PULL", sync::encode_frame(state.sync->edge()->next_pull(kBatchBytes))},
+       [this, sent_ms](const redisReply& reply) {
          if (reply.type == REDIS_REPLY_ERROR)
            return fail("the hub refused a pull: " + std::string(text_of(reply)));
          auto decoded = sync::decode_frame(text_of(reply));
@@ -183,7 +189,13 @@ void EdgeClient::pull() {
          auto result = state.sync->edge()->on_pull_reply(*units);
          state.serve_ready_keys();
          if (auto* error = std::get_if<std::string>(&result)) return fail(*error);
-         if (units->to == units->from) return idle();
+         sync::SyncNode::Link& link = state.sync->link();
+         link.last_sync_ms = state.replica.now_ms();
+         if (units->to == units->from) {
+           link.caught_up_ms = sent_ms;
+           state.wake_sync_waiters();
+           return idle();
+         }
          // Acknowledged once what it brought is on disk here.
          const sync::Ack ack = std::get<sync::Ack>(result);
          const uint64_t generation = generation_;

@@ -30,6 +30,18 @@ class SyncNode {
   // After the journal was replayed at start: everything read from it is on disk.
   void started();
 
+  // An edge's link to its hub, as its client reports it, for EDGE.STATUS and EDGE.SYNC.
+  struct Link {
+    std::string hub_address;
+    bool connected = false;
+    int64_t last_sync_ms = 0;  // the last pull answered
+    int64_t caught_up_ms = 0;  // when the last pull that brought nothing new was sent
+    std::string last_error;
+  };
+  Link& link() { return link_; }
+  // An edge's own units the hub does not hold yet, fsynced or not.
+  size_t pending_units() const { return edge_ ? edge_->pending_units() + unsynced_.size() : 0; }
+
   Hub* hub() { return hub_.get(); }
   Edge* edge() { return edge_.get(); }
   const UnitLog& log() const { return log_; }
@@ -46,6 +58,7 @@ class SyncNode {
   // Edge: own units journaled but not yet fsynced, which must not reach the hub yet.
   std::deque<std::pair<uint64_t, crdt::Unit>> unsynced_;
   bool fsync_requested_ = false;
+  Link link_;
   bool started_ = false;
 };
 

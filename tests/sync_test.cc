@@ -138,6 +138,31 @@ TEST(SyncTest, WritesDuringAnOutageArriveOnceTheHubIsBack) {
   }
 }
 
+// EDGE.SYNC WAIT returns once what this edge wrote is at the hub and it has pulled what the hub
+// had; so a write on one edge, synced there, then a sync on the other, is visible on both.
+TEST(SyncTest, SyncWaitMakesWritesVisibleAcrossEdges) {
+  Cluster c;
+  c.start_hub();
+  c.start_a();
+  c.start_b();
+  EXPECT_EQ(call(c.a->port(), {"SET", "greeting", "hello"}), "+OK\r\n");
+  EXPECT_EQ(call(c.a->port(), {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(c.b->port(), {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(c.b->port(), {"GET", "greeting"}), "$5\r\nhello\r\n");
+  const std::string status = call(c.a->port(), {"EDGE.STATUS"});
+  EXPECT_NE(status.find("$4\r\nlink\r\n$2\r\nup\r\n"), std::string::npos) << status;
+  EXPECT_NE(status.find("$15\r\npending_effects\r\n$1\r\n0\r\n"), std::string::npos) << status;
+  EXPECT_EQ(call(c.hub->port(), {"EDGE.SYNC", "WAIT", "10"}),
+            "-ERR this eddy is not an edge with a hub\r\n");
+  // With the hub down, a wait ends in a timeout, and the write stays pending.
+  c.hub->stop();
+  EXPECT_EQ(call(c.a->port(), {"SET", "later", "1"}), "+OK\r\n");
+  EXPECT_EQ(call(c.a->port(), {"EDGE.SYNC", "WAIT", "300"}),
+            "-TIMEOUT the edge has not caught up with its hub in time\r\n");
+  EXPECT_NE(call(c.a->port(), {"EDGE.STATUS"}).find("$4\r\nlink\r\n$4\r\ndown\r\n"),
+            std::string::npos);
+}
+
 // A killed edge loses nothing it acknowledged, and applies nothing twice after its restart.
 TEST(SyncTest, KilledEdgeResumesExactlyOnce) {
   Cluster c;
