@@ -1,6 +1,8 @@
 // Edge/hub sync. The hub's side: EDGE.HELLO, EDGE.PUSH, EDGE.PULL and EDGE.ACK, each taking one
 // binary frame (sync/frame.h) and answering with a frame, an integer or an error. For people:
 // EDGE.STATUS and EDGE.SYNC [WAIT ms].
+#include <optional>
+
 #include "commands/arguments.h"
 #include "commands/command_table.h"
 #include "commands/engine_state.h"
@@ -12,16 +14,13 @@ namespace {
 
 // The message a command's frame holds, or nothing after replying with the error.
 template <class T>
-const T* frame_argument(Context& ctx, sync::Message& holder) {
-  auto decoded = sync::decode_frame(ctx.args[1]);
+std::optional<T> frame_argument(Context& ctx) {
+  auto decoded = sync::decode_frame_as<T>(ctx.args[1]);
   if (auto* error = std::get_if<sync::FrameError>(&decoded)) {
     ctx.reply.error("-ERR bad frame: " + error->text);
-    return nullptr;
+    return std::nullopt;
   }
-  holder = std::move(std::get<sync::Message>(decoded));
-  const T* message = std::get_if<T>(&holder);
-  if (!message) ctx.reply.error("-ERR unexpected frame type for this command");
-  return message;
+  return std::move(std::get<T>(decoded));
 }
 
 sync::Hub* hub(Context& ctx) {
@@ -39,8 +38,7 @@ bool said_hello(Context& ctx) {
 // EDGE.HELLO frame
 void edge_hello(Context& ctx) {
   sync::Hub* h = hub(ctx);
-  sync::Message holder;
-  const auto* hello = h ? frame_argument<sync::Hello>(ctx, holder) : nullptr;
+  const auto hello = h ? frame_argument<sync::Hello>(ctx) : std::nullopt;
   if (!hello) return;
   auto result = h->hello(*hello, ctx.now_ms());
   if (auto* refusal = std::get_if<std::string>(&result)) return ctx.reply.error("-" + *refusal);
@@ -51,8 +49,7 @@ void edge_hello(Context& ctx) {
 // EDGE.PUSH frame: answered with the edge's acknowledged seq once its units are fsynced here.
 void edge_push(Context& ctx) {
   sync::Hub* h = hub(ctx);
-  sync::Message holder;
-  const auto* push = h && said_hello(ctx) ? frame_argument<sync::Push>(ctx, holder) : nullptr;
+  const auto push = h && said_hello(ctx) ? frame_argument<sync::Push>(ctx) : std::nullopt;
   if (!push) return;
   auto result = h->push(ctx.client.edge_peer, *push);
   ctx.state.serve_ready_keys();
@@ -75,8 +72,7 @@ void edge_push(Context& ctx) {
 // EDGE.PULL frame
 void edge_pull(Context& ctx) {
   sync::Hub* h = hub(ctx);
-  sync::Message holder;
-  const auto* pull = h && said_hello(ctx) ? frame_argument<sync::Pull>(ctx, holder) : nullptr;
+  const auto pull = h && said_hello(ctx) ? frame_argument<sync::Pull>(ctx) : std::nullopt;
   if (!pull) return;
   auto result = h->pull(ctx.client.edge_peer, *pull);
   if (auto* error = std::get_if<std::string>(&result)) return ctx.reply.error("-" + *error);
@@ -86,8 +82,7 @@ void edge_pull(Context& ctx) {
 // EDGE.ACK frame
 void edge_ack(Context& ctx) {
   sync::Hub* h = hub(ctx);
-  sync::Message holder;
-  const auto* ack = h && said_hello(ctx) ? frame_argument<sync::Ack>(ctx, holder) : nullptr;
+  const auto ack = h && said_hello(ctx) ? frame_argument<sync::Ack>(ctx) : std::nullopt;
   if (!ack) return;
   h->ack(ctx.client.edge_peer, *ack, ctx.now_ms());
   ctx.reply.ok();

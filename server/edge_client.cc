@@ -147,11 +147,11 @@ void EdgeClient::hello() {
        [this](const redisReply& reply) {
          if (reply.type == REDIS_REPLY_ERROR)
            return fail("the hub refused: " + std::string(text_of(reply)));
-         auto decoded = sync::decode_frame(text_of(reply));
-         const auto* message = std::get_if<sync::Message>(&decoded);
-         const auto* hello = message ? std::get_if<sync::HelloReply>(message) : nullptr;
-         if (!hello) return fail("the hub's hello reply is not a hello reply frame");
-         if (auto err = engine_.state().sync->edge()->on_hello_reply(*hello)) return fail(*err);
+         auto hello = sync::decode_frame_as<sync::HelloReply>(text_of(reply));
+         if (auto* error = std::get_if<sync::FrameError>(&hello))
+           return fail("bad hello reply frame: " + error->text);
+         auto& edge = *engine_.state().sync->edge();
+         if (auto err = edge.on_hello_reply(std::get<sync::HelloReply>(hello))) return fail(*err);
          if (!last_error_.empty()) log(LogLevel::kNotice, "Sync with the hub: connected");
          last_error_.clear();
          engine_.state().sync->link().connected = true;
@@ -180,18 +180,18 @@ void EdgeClient::pull() {
        [this, sent_ms](const redisReply& reply) {
          if (reply.type == REDIS_REPLY_ERROR)
            return fail("the hub refused a pull: " + std::string(text_of(reply)));
-         auto decoded = sync::decode_frame(text_of(reply));
-         const auto* message = std::get_if<sync::Message>(&decoded);
-         const auto* units = message ? std::get_if<sync::PullReply>(message) : nullptr;
-         if (!units) return fail("the hub's pull reply is not a pull reply frame");
+         auto decoded = sync::decode_frame_as<sync::PullReply>(text_of(reply));
+         if (auto* error = std::get_if<sync::FrameError>(&decoded))
+           return fail("bad pull reply frame: " + error->text);
+         const auto& units = std::get<sync::PullReply>(decoded);
          commands::EngineState& state = engine_.state();
          state.replica.refresh_time();
-         auto result = state.sync->edge()->on_pull_reply(*units);
+         auto result = state.sync->edge()->on_pull_reply(units);
          state.serve_ready_keys();
          if (auto* error = std::get_if<std::string>(&result)) return fail(*error);
          sync::SyncNode::Link& link = state.sync->link();
          link.last_sync_ms = state.replica.now_ms();
-         if (units->to == units->from) {
+         if (units.to == units.from) {
            link.caught_up_ms = sent_ms;
            state.wake_sync_waiters();
            return idle();

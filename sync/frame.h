@@ -59,6 +59,16 @@ struct FrameError {
 // interned into the NodeRegistry, so this runs on the thread that owns it.
 std::variant<Message, FrameError> decode_frame(std::string_view bytes);
 
+// The frame's message when it is a T (what a command or a reply expects); otherwise why not.
+template <class T>
+std::variant<T, FrameError> decode_frame_as(std::string_view bytes) {
+  auto decoded = decode_frame(bytes);
+  if (auto* error = std::get_if<FrameError>(&decoded)) return std::move(*error);
+  auto* message = std::get_if<T>(&std::get<Message>(decoded));
+  if (!message) return FrameError{"unexpected frame type"};
+  return std::move(*message);
+}
+
 // A frame of version 1 around a payload as is, with its checksum: `type` is the whole type byte,
 // the compressed flag included. For tests and fuzzing, which need valid frames of any content.
 std::string seal_frame(uint8_t type, std::string_view payload);
