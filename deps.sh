@@ -1,6 +1,6 @@
 # The Debian 12 packages eddy builds and tests with, and a helper that installs the missing ones.
 BUILD_PACKAGES=(g++ cmake ninja-build pkg-config ccache libboost-dev libhiredis-dev liblz4-dev
-                libmbedtls-dev libcereal-dev)
+                libmbedtls-dev)
 TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev redis-server redis-tools clang
                libclang-rt-14-dev)
 
