@@ -1,6 +1,8 @@
 // Edge/hub sync. The hub's side: EDGE.HELLO, EDGE.PUSH, EDGE.PULL and EDGE.ACK, each taking one
 // binary frame (sync/frame.h) and answering with a frame, an integer or an error. For people:
-// EDGE.STATUS and EDGE.SYNC [WAIT ms].
+// EDGE.STATUS, EDGE.SYNC [WAIT ms], EDGE.QUEUE, EDGE.PAUSE and EDGE.RESUME on an edge;
+// EDGE.STATUS and EDGE.PEERS on a hub.
+#include <algorithm>
 #include <optional>
 
 #include "commands/arguments.h"
@@ -69,14 +71,23 @@ void edge_push(Context& ctx) {
   });
 }
 
-// EDGE.PULL frame
+// The longest a hub holds a pull: an edge asking for more is answered sooner.
+constexpr uint64_t kMaxPullWaitMs = 60'000;
+
+// EDGE.PULL frame: answered at once when the log holds something after the cursor, else held up
+// to the pull's wait (a long poll) until something durable arrives for this edge.
 void edge_pull(Context& ctx) {
   sync::Hub* h = hub(ctx);
   const auto pull = h && said_hello(ctx) ? frame_argument<sync::Pull>(ctx) : std::nullopt;
   if (!pull) return;
   auto result = h->pull(ctx.client.edge_peer, *pull);
   if (auto* error = std::get_if<std::string>(&result)) return ctx.reply.error("-" + *error);
-  ctx.reply.bulk(sync::encode_frame(std::get<sync::PullReply>(result)));
+  const auto& units = std::get<sync::PullReply>(result);
+  if (units.to != units.from || pull->wait_ms == 0)
+    return ctx.reply.bulk(sync::encode_frame(units));
+  ctx.client.blocked = true;
+  const auto wait = static_cast<int64_t>(std::min(pull->wait_ms, kMaxPullWaitMs));
+  ctx.state.pull_waiters.push_back({ctx.client.id, *pull, ctx.now_ms() + wait});
 }
 
 // EDGE.ACK frame
@@ -98,39 +109,81 @@ void pairs(Context& ctx, const std::vector<std::pair<std::string, std::string>>&
 }
 
 // EDGE.STATUS
-void edge_status(Context& ctx) {
+void edge_status(Context& ctx) { pairs(ctx, ctx.state.sync_status()); }
+
+sync::SyncNode* edge_node(Context& ctx) {
+  sync::SyncNode* node = ctx.state.sync && ctx.state.sync->edge() ? ctx.state.sync.get() : nullptr;
+  if (!node) ctx.reply.error("-ERR this eddy is not an edge with a hub");
+  return node;
+}
+
+// EDGE.QUEUE: what waits for the hub.
+void edge_queue(Context& ctx) {
   using std::to_string;
-  EngineState& s = ctx.state;
-  const std::string& role = s.config.text("role");
-  std::vector<std::pair<std::string, std::string>> f = {
-      {"role", role},
-      {"node_name", s.config.text("node-name")},
-      {"replica_id", to_string(s.replica.replica_id())},
-      {"seq", to_string(s.replica.seq())}};
-  if (!s.sync) {
-    f.emplace_back("hub", "");
-    f.emplace_back("link", "none");
-    return pairs(ctx, f);
+  sync::SyncNode* node = edge_node(ctx);
+  if (!node) return;
+  const sync::Edge& edge = *node->edge();
+  const int64_t oldest = node->oldest_pending_ms();
+  const int64_t age_ms = oldest ? std::max<int64_t>(0, ctx.now_ms() - oldest) : 0;
+  pairs(ctx, {{"pending_effects", to_string(node->pending_units())},
+              {"pending_bytes", to_string(edge.pending_bytes())},
+              {"oldest_pending_age_ms", to_string(age_ms)},
+              {"queue_mode", "effects"},
+              {"batches", to_string(edge.batches())},
+              {"pushed_through_seq", to_string(edge.pushed_through())},
+              {"acked_seq", to_string(edge.acked_seq())},
+              {"last_seq", to_string(ctx.state.replica.seq())}});
+}
+
+// EDGE.PAUSE: stop syncing (writes go on and queue) until EDGE.RESUME.
+void edge_pause(Context& ctx) {
+  sync::SyncNode* node = edge_node(ctx);
+  if (!node) return;
+  node->link().paused = true;
+  if (node->link().pause) node->link().pause();
+  ctx.reply.ok();
+}
+
+// EDGE.RESUME
+void edge_resume(Context& ctx) {
+  sync::SyncNode* node = edge_node(ctx);
+  if (!node) return;
+  node->link().paused = false;
+  if (node->link().sync_now) node->link().sync_now();
+  ctx.reply.ok();
+}
+
+// EDGE.PEERS: on a hub, each edge that said hello since it started.
+void edge_peers(Context& ctx) {
+  using std::to_string;
+  sync::Hub* h = hub(ctx);
+  if (!h) return;
+  const uint64_t durable = ctx.state.sync->log().durable();
+  ctx.reply.array(h->peers().size());
+  for (const auto& [id, peer] : h->peers()) {
+    int connections = 0;
+    std::string address;
+    for (const auto& [client_id, client] : ctx.state.clients) {
+      if (client->edge_peer != id) continue;
+      ++connections;
+      address = client->addr;
+    }
+    pairs(ctx, {{"node_name", peer.node_name},
+                {"replica_id", to_string(id)},
+                {"index", to_string(crdt::NodeRegistry::intern(id))},
+                {"address", address},
+                {"connected", to_string(connections)},
+                {"acked_seq", to_string(peer.acked_seq)},
+                {"cursor", to_string(peer.cursor)},
+                {"lag", to_string(durable - std::min(durable, peer.cursor))},
+                {"last_seen_ms", to_string(peer.last_seen_ms)}});
   }
-  if (sync::Hub* hub = s.sync->hub()) {
-    f.emplace_back("edges", to_string(hub->peers().size()));
-    f.emplace_back("log_head", to_string(s.sync->log().head()));
-    f.emplace_back("log_durable", to_string(s.sync->log().durable()));
-    f.emplace_back("log_horizon", to_string(s.sync->log().horizon()));
-    return pairs(ctx, f);
-  }
+}
+
+// A round now, unless EDGE.PAUSE holds the link.
+void sync_now(EngineState& s) {
   const sync::SyncNode::Link& link = s.sync->link();
-  const sync::Edge& edge = *s.sync->edge();
-  f.emplace_back("hub", s.config.text("hub"));
-  f.emplace_back("link", link.connected ? "up" : "down");
-  f.emplace_back("last_sync_ms", to_string(link.last_sync_ms));
-  f.emplace_back("last_error", link.last_error);
-  f.emplace_back("pending_effects", to_string(s.sync->pending_units()));
-  f.emplace_back("pending_bytes", to_string(edge.pending_bytes()));
-  f.emplace_back("queue_mode", "effects");
-  f.emplace_back("acked_seq", to_string(edge.acked_seq()));
-  f.emplace_back("hub_cursor", to_string(edge.cursor()));
-  pairs(ctx, f);
+  if (!link.paused && link.sync_now) link.sync_now();
 }
 
 bool sync_done(EngineState& s, int64_t since_ms) {
@@ -143,7 +196,10 @@ void edge_sync(Context& ctx) {
   EngineState& s = ctx.state;
   if (!s.sync || !s.sync->edge())
     return ctx.reply.error("-ERR this eddy is not an edge with a hub");
-  if (ctx.args.size() == 1) return ctx.reply.ok();
+  if (ctx.args.size() == 1) {
+    sync_now(s);
+    return ctx.reply.ok();
+  }
   if (ctx.args.size() != 3 || !iequals(ctx.args[1], "WAIT"))
     return ctx.reply.error(errors::kSyntax);
   auto ms = crdt::parse_strict_int64(ctx.args[2]);
@@ -151,6 +207,7 @@ void edge_sync(Context& ctx) {
   if (ctx.state.in_exec()) return ctx.reply.error("-ERR EDGE.SYNC WAIT can't run inside MULTI");
   ctx.client.blocked = true;
   s.sync_waiters.push_back({ctx.client.id, ctx.now_ms(), ctx.now_ms() + *ms});
+  sync_now(s);
 }
 
 const CommandSpec kRows[] = {
@@ -171,6 +228,17 @@ const CommandSpec kRows[] = {
     {"edge.sync", -1, kNoScript, 0, 0, 0, "edge",
      "Syncs now; with WAIT, returns once everything is pushed and pulled.", "0.1.0", "O(1)",
      edge_sync, "@edge", "[wait=block(wait=pure@WAIT ms=integer)]"},
+    {"edge.queue", 1, kLoading | kStale | kFast, 0, 0, 0, "edge",
+     "Shows what this edge has not yet delivered to its hub.", "0.1.0", "O(1)", edge_queue,
+     "@edge @fast"},
+    {"edge.pause", 1, kNoScript | kFast, 0, 0, 0, "edge",
+     "Stops syncing with the hub until EDGE.RESUME; writes go on and queue.", "0.1.0", "O(1)",
+     edge_pause, "@edge @fast"},
+    {"edge.resume", 1, kNoScript | kFast, 0, 0, 0, "edge", "Syncs with the hub again.", "0.1.0",
+     "O(1)", edge_resume, "@edge @fast"},
+    {"edge.peers", 1, kLoading | kStale, 0, 0, 0, "edge",
+     "Shows every edge of this hub: name, link, acknowledged seq, cursor and lag.", "0.1.0",
+     "O(N) where N is the number of edges and clients", edge_peers, "@edge"},
 };
 
 }  // namespace
@@ -187,6 +255,70 @@ void EngineState::wake_sync_waiters() {
     if (client.send_async)
       client.send_async(done ? "+OK\r\n"
                              : "-TIMEOUT the edge has not caught up with its hub in time\r\n");
+    if (client.resume) client.resume();
+    return true;
+  });
+}
+
+std::vector<std::pair<std::string, std::string>> EngineState::sync_status() const {
+  using std::to_string;
+  std::vector<std::pair<std::string, std::string>> f = {
+      {"role", config.text("role")},
+      {"node_name", config.text("node-name")},
+      {"replica_id", to_string(replica.replica_id())},
+      {"seq", to_string(replica.seq())}};
+  if (!sync) {
+    f.emplace_back("hub", "");
+    f.emplace_back("link", "none");
+    return f;
+  }
+  if (const sync::Hub* hub = sync->hub()) {
+    f.emplace_back("edges", to_string(hub->peers().size()));
+    f.emplace_back("log_head", to_string(sync->log().head()));
+    f.emplace_back("log_durable", to_string(sync->log().durable()));
+    f.emplace_back("log_horizon", to_string(sync->log().horizon()));
+    f.emplace_back("long_polls", to_string(pull_waiters.size()));
+    return f;
+  }
+  const sync::SyncNode::Link& link = sync->link();
+  const sync::Edge& edge = *sync->edge();
+  f.emplace_back("hub", config.text("hub"));
+  f.emplace_back("link", link.paused ? "paused" : link.connected() ? "up" : "down");
+  f.emplace_back("last_sync_ms", to_string(link.last_sync_ms));
+  f.emplace_back("last_error", link.last_error);
+  f.emplace_back("pending_effects", to_string(sync->pending_units()));
+  f.emplace_back("pending_bytes", to_string(edge.pending_bytes()));
+  f.emplace_back("queue_mode", "effects");
+  f.emplace_back("acked_seq", to_string(edge.acked_seq()));
+  f.emplace_back("hub_cursor", to_string(edge.cursor()));
+  return f;
+}
+
+bool EngineState::sync_waiter_needs_pull() const {
+  const int64_t caught_up = sync->link().caught_up_ms;
+  return std::any_of(sync_waiters.begin(), sync_waiters.end(),
+                     [&](const SyncWaiter& w) { return caught_up < w.since_ms; });
+}
+
+void EngineState::wake_pull_waiters() {
+  const int64_t now = clock.now_ms();
+  sync::Hub* h = sync ? sync->hub() : nullptr;
+  std::erase_if(pull_waiters, [&](const PullWaiter& w) {
+    auto it = clients.find(w.client_id);
+    if (it == clients.end() || !h) return true;
+    Client& client = *it->second;
+    auto result = h->pull(client.edge_peer, w.pull);
+    std::string out;
+    ReplyBuilder reply(out, client.resp);
+    if (auto* error = std::get_if<std::string>(&result)) {
+      reply.error("-" + *error);
+    } else {
+      const auto& units = std::get<sync::PullReply>(result);
+      if (units.to == units.from && now < w.deadline_ms) return false;
+      reply.bulk(sync::encode_frame(units));
+    }
+    client.blocked = false;
+    if (client.send_async) client.send_async(out);
     if (client.resume) client.resume();
     return true;
   });

@@ -239,6 +239,7 @@ void Engine::cron() {
   if (!state_->blocked.empty()) state_->expire_blocked(state_->clock.now_ms());
   if (state_->persistence) state_->persistence->cron(state_->replica, state_->clock.now_ms());
   if (!state_->sync_waiters.empty()) state_->wake_sync_waiters();
+  if (!state_->pull_waiters.empty()) state_->wake_pull_waiters();
 }
 
 namespace {
@@ -278,7 +279,12 @@ std::optional<std::string> Engine::start_persistence(
   }
   s.replica.refresh_time();
   if (auto err = s.persistence->start(s.replica, s.replica.now_ms())) return err;
-  if (s.sync) s.sync->started();
+  if (s.sync) {
+    s.sync->started();
+    s.sync->on_log_durable = [&s] {
+      if (!s.pull_waiters.empty()) s.wake_pull_waiters();
+    };
+  }
   auto reload = [&s](const Config::Directive&) {
     s.persistence->set_options(persistence_options(s.config));
   };

@@ -74,6 +74,20 @@ class EngineState {
   std::vector<SyncWaiter> sync_waiters;
   // Answers the waiters whose sync is done or whose time is up (the edge client and cron call it).
   void wake_sync_waiters();
+  // EDGE.STATUS's and INFO sync's field/value pairs.
+  std::vector<std::pair<std::string, std::string>> sync_status() const;
+  // Whether a waiter still needs a pull sent after it began to find nothing new.
+  bool sync_waiter_needs_pull() const;
+  // A hub's long polls: EDGE.PULL with a wait, held until the log has something for the edge.
+  struct PullWaiter {
+    uint64_t client_id = 0;
+    sync::Pull pull;
+    int64_t deadline_ms = 0;
+  };
+  std::vector<PullWaiter> pull_waiters;
+  // Answers the long polls that now have units, or whose wait is over (the hub's log calls it as
+  // it becomes durable, cron for the deadlines).
+  void wake_pull_waiters();
 
   // WATCH: (db, key) → clients watching it; looked up by (db, string_view) without a copy.
   struct WatchKeyLess {

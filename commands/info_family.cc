@@ -139,9 +139,13 @@ void persistence_section(EngineState& s, std::string& out) {
   field(out, "journal_replayed_records", static_cast<int64_t>(st.replay.applied));
   field(out, "journal_dropped_bytes", static_cast<int64_t>(st.replay.dropped_bytes));
   field(out, "journal_dropped_records", static_cast<int64_t>(st.replay.dropped_records));
-  // Until edge/hub sync exists nothing is acknowledged: every unit is pending for the hub.
+  // How far a snapshot may drop the journal of an edge with a hub.
   field(out, "sync_acked_position", static_cast<int64_t>(st.sync_acked_position));
-  field(out, "sync_pending_units", static_cast<int64_t>(s.replica.seq()));
+}
+
+// Edge/hub sync: EDGE.STATUS's fields.
+void sync_section(EngineState& s, std::string& out) {
+  for (const auto& [name, value] : s.sync_status()) field(out, name, value);
 }
 
 void stats_section(EngineState& s, std::string& out) {
@@ -220,6 +224,7 @@ constexpr Section kSections[] = {
     {"commandstats", false, commandstats_section},
     {"errorstats", true, errorstats_section},
     {"keyspace", true, keyspace_section},
+    {"sync", true, sync_section},
 };
 
 // INFO [section [section ...]]

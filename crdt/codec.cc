@@ -572,20 +572,48 @@ std::optional<Unit> decode_unit(std::string_view payload) {
 // Layout: the batch's replica table, the unit count, then per unit its seq as a zigzag delta
 // from the previous unit's (from 0 for the first) and its body. One stamp chain runs through the
 // whole batch, so a unit's first HLC is a delta from the previous unit's last.
-void encode_units(std::span<const Unit> units, std::string& out) {
-  thread_local NodeTable table;
-  table.clear();
-  for (const Unit& unit : units) collect_nodes(unit, table);
-  Encoder enc(out);
-  write_table(table, enc);
-  enc.varint(units.size());
-  UnitWriter writer(enc, table);
+struct UnitBatchWriter::State {
+  NodeTable table;
+  std::string body;
+  Encoder enc{body};
+  UnitWriter writer{enc, table};
   uint64_t seq = 0;
-  for (const Unit& unit : units) {
-    enc.svarint(static_cast<int64_t>(unit.seq - seq));
-    seq = unit.seq;
-    write_body(unit, writer, enc);
-  }
+};
+
+UnitBatchWriter::UnitBatchWriter() = default;
+UnitBatchWriter::~UnitBatchWriter() = default;
+UnitBatchWriter::UnitBatchWriter(UnitBatchWriter&&) noexcept = default;
+UnitBatchWriter& UnitBatchWriter::operator=(UnitBatchWriter&&) noexcept = default;
+
+// A node's place in the table is its order of first appearance, so places given while the table
+// still grows are the ones a table built from all the units first would give.
+void UnitBatchWriter::add(const Unit& unit) {
+  if (!state_) state_ = std::make_unique<State>();
+  State& s = *state_;
+  collect_nodes(unit, s.table);
+  s.enc.svarint(static_cast<int64_t>(unit.seq - s.seq));
+  s.seq = unit.seq;
+  write_body(unit, s.writer, s.enc);
+  ++units_;
+}
+
+size_t UnitBatchWriter::bytes() const { return state_ ? state_->body.size() : 0; }
+
+std::string UnitBatchWriter::finish() {
+  std::string payload;
+  Encoder head(payload);
+  write_table(state_ ? state_->table : NodeTable(), head);
+  head.varint(units_);
+  if (state_) payload += state_->body;
+  state_.reset();
+  units_ = 0;
+  return payload;
+}
+
+void encode_units(std::span<const Unit> units, std::string& out) {
+  UnitBatchWriter writer;
+  for (const Unit& unit : units) writer.add(unit);
+  out += writer.finish();
 }
 
 std::optional<std::vector<Unit>> decode_units(std::string_view payload) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -36,6 +37,28 @@ std::optional<Unit> decode_unit(std::string_view payload);
 // payload has decoded.
 void encode_units(std::span<const Unit> units, std::string& out);  // appends to out
 std::optional<std::vector<Unit>> decode_units(std::string_view payload);
+
+// encode_units one unit at a time: an edge seals its durable units into push payloads as they
+// come, so that pushing a backlog encodes nothing again. finish() gives exactly what
+// encode_units would for the same units.
+class UnitBatchWriter {
+ public:
+  UnitBatchWriter();
+  ~UnitBatchWriter();
+  UnitBatchWriter(UnitBatchWriter&&) noexcept;
+  UnitBatchWriter& operator=(UnitBatchWriter&&) noexcept;
+
+  void add(const Unit& unit);
+  size_t units() const { return units_; }
+  size_t bytes() const;  // the encoded units so far, without the table
+  // The batch's payload; the writer is empty again.
+  std::string finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+  size_t units_ = 0;
+};
 
 // Whether every database the unit names exists in a replica with `databases` databases: the
 // codec cannot know the configured count, and Replica indexes its databases unchecked, so whoever

@@ -237,8 +237,11 @@ void Replica::refresh_expiry_index(int db, std::string_view key, const KeyState*
 void Replica::apply_to_key(int db, std::string_view key, const std::function<void(KeyState&)>& fn,
                            bool create) {
   Database& d = dbs_[db];
-  KeyState* state = d.keys.find(key);
-  if (!state) {
+  KeyState* state = nullptr;
+  if (create && d.ghosts.size() == 0) {
+    // The common write: one lookup finds the key or adds it.
+    state = d.keys.try_emplace(key).first;
+  } else if (!(state = d.keys.find(key))) {
     KeyState* ghost = d.ghosts.find(key);
     if (!ghost && !create) return;
     state = d.keys.try_emplace(key).first;

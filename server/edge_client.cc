@@ -18,9 +18,12 @@ namespace asio = boost::asio;
 using compact::log;
 using compact::LogLevel;
 
-constexpr uint64_t kPushUnits = 10000;
-constexpr uint64_t kBatchBytes = 4 << 20;
-constexpr auto kIdlePoll = std::chrono::milliseconds(20);
+constexpr int kPushWindow = 4;
+constexpr uint64_t kPullBytes = 4 << 20;
+constexpr uint64_t kLongPollMs = 10'000;
+// How long a request may go unanswered beyond its own wait before the hub counts as gone (a
+// partition without a reset leaves the socket open).
+constexpr uint64_t kReplyTimeoutMs = 15'000;
 
 std::string resp_command(const std::vector<std::string>& argv) {
   std::string out = "*" + std::to_string(argv.size()) + "\r\n";
@@ -38,35 +41,46 @@ std::string_view text_of(const redisReply& reply) {
 
 }  // namespace
 
-EdgeClient::EdgeClient(asio::io_context& io, commands::Engine& engine, std::string host,
-                       std::string port)
+HubChannel::HubChannel(asio::io_context& io, commands::Engine& engine, std::string host,
+                       std::string port, Purpose purpose)
     : io_(io),
       engine_(engine),
       host_(std::move(host)),
       port_(std::move(port)),
+      purpose_(purpose),
       resolver_(io),
       socket_(io),
-      timer_(io) {}
+      retry_timer_(io),
+      watchdog_(io) {}
 
-EdgeClient::~EdgeClient() {
+HubChannel::~HubChannel() {
   if (reader_) redisReaderFree(reader_);
 }
 
-void EdgeClient::start() { connect(); }
-
-void EdgeClient::stop() {
-  stopped_ = true;
+void HubChannel::stop() {
+  state_ = State::kStopped;
+  ++generation_;
   boost::system::error_code ec;
   socket_.close(ec);
-  timer_.cancel();
+  retry_timer_.cancel();
+  watchdog_.cancel();
 }
 
-void EdgeClient::connect() {
-  if (stopped_) return;
+void HubChannel::connected(bool up) {
+  sync::SyncNode::Link& link = engine_.state().sync->link();
+  (purpose_ == Purpose::kPush ? link.push_up : link.pull_up) = up;
+}
+
+void HubChannel::connect() {
+  if (state_ == State::kStopped || state_ == State::kPaused) return;
+  state_ = State::kConnecting;
   const uint64_t generation = ++generation_;
   if (reader_) redisReaderFree(reader_);
   reader_ = redisReaderCreate();
-  pending_ = nullptr;
+  waiting_.clear();
+  out_.clear();
+  pushes_in_flight_ = 0;
+  probing_ = false;
   resolver_.async_resolve(
       host_, port_,
       [self = shared_from_this(), generation](const boost::system::error_code& ec,
@@ -87,18 +101,36 @@ void EdgeClient::connect() {
       });
 }
 
-void EdgeClient::send(std::vector<std::string> argv, OnReply on_reply) {
-  pending_ = std::move(on_reply);
-  out_ = resp_command(argv);
-  asio::async_write(socket_, asio::buffer(out_),
+void HubChannel::send(std::vector<std::string> argv, OnReply on_reply, uint64_t wait_ms) {
+  if (waiting_.empty()) arm_watchdog(wait_ms);
+  waiting_.push_back(std::move(on_reply));
+  out_ += resp_command(argv);
+  write();
+}
+
+void HubChannel::write() {
+  if (!writing_.empty() || out_.empty()) return;
+  writing_.swap(out_);
+  asio::async_write(socket_, asio::buffer(writing_),
                     [self = shared_from_this(), generation = generation_](
                         const boost::system::error_code& ec, size_t) {
                       if (generation != self->generation_) return;
-                      if (ec) self->fail("lost the hub: " + ec.message());
+                      self->writing_.clear();
+                      if (ec) return self->fail("lost the hub: " + ec.message());
+                      self->write();
                     });
 }
 
-void EdgeClient::read() {
+void HubChannel::arm_watchdog(uint64_t wait_ms) {
+  watchdog_.expires_after(std::chrono::milliseconds(wait_ms + kReplyTimeoutMs));
+  watchdog_.async_wait(
+      [self = shared_from_this(), generation = generation_](const boost::system::error_code& ec) {
+        if (ec || generation != self->generation_ || self->waiting_.empty()) return;
+        self->fail("the hub did not answer in time");
+      });
+}
+
+void HubChannel::read() {
   socket_.async_read_some(asio::buffer(in_), [self = shared_from_this(), generation = generation_](
                                                  const boost::system::error_code& ec, size_t n) {
     if (generation != self->generation_) return;
@@ -109,8 +141,15 @@ void EdgeClient::read() {
       if (redisReaderGetReply(self->reader_, &reply) != REDIS_OK)
         return self->fail("the hub sent a malformed reply");
       if (!reply) break;
-      auto done = std::exchange(self->pending_, nullptr);
-      if (done) done(*static_cast<redisReply*>(reply));
+      if (self->waiting_.empty()) {
+        freeReplyObject(reply);
+        return self->fail("the hub sent a reply nobody asked for");
+      }
+      OnReply done = std::move(self->waiting_.front());
+      self->waiting_.pop_front();
+      // Progress: the requests still waiting get a fresh deadline.
+      if (!self->waiting_.empty()) self->arm_watchdog(kLongPollMs);
+      done(*static_cast<redisReply*>(reply));
       freeReplyObject(reply);
       if (generation != self->generation_) return;  // the reply ended the connection
     }
@@ -118,28 +157,70 @@ void EdgeClient::read() {
   });
 }
 
-void EdgeClient::fail(const std::string& why) {
+void HubChannel::fail(const std::string& why) {
+  sync::SyncNode::Link& link = engine_.state().sync->link();
   if (why != last_error_) log(LogLevel::kWarning, "Sync with the hub: " + why);
   last_error_ = why;
-  sync::SyncNode::Link& link = engine_.state().sync->link();
-  link.connected = false;
   link.last_error = why;
+  connected(false);
   ++generation_;
-  pending_ = nullptr;
+  waiting_.clear();
   boost::system::error_code ec;
   socket_.close(ec);
-  if (stopped_) return;
+  watchdog_.cancel();
+  if (state_ == State::kStopped || state_ == State::kPaused) return;
+  state_ = State::kDown;
+  retry_later();
+}
+
+void HubChannel::retry_later() {
   // 100 ms doubling to 5 s, with jitter so that a fleet does not reconnect in step.
   static thread_local std::mt19937 rng{std::random_device{}()};
   const int base = std::min(5000, 100 << std::min(failures_++, 6));
   const int delay = base / 2 + static_cast<int>(rng() % static_cast<unsigned>(base / 2 + 1));
-  timer_.expires_after(std::chrono::milliseconds(delay));
-  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec2) {
-    if (!ec2) self->connect();
+  retry_timer_.expires_after(std::chrono::milliseconds(delay));
+  retry_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec && self->state_ == State::kDown) self->connect();
   });
 }
 
-void EdgeClient::hello() {
+void HubChannel::pause() {
+  if (state_ == State::kStopped) return;
+  if (state_ == State::kReady || state_ == State::kConnecting) {
+    ++generation_;
+    waiting_.clear();
+    boost::system::error_code ec;
+    socket_.close(ec);
+    watchdog_.cancel();
+  }
+  retry_timer_.cancel();
+  connected(false);
+  state_ = State::kPaused;
+}
+
+void HubChannel::sync_now() {
+  switch (state_) {
+    case State::kPaused:
+      state_ = State::kDown;
+      [[fallthrough]];
+    case State::kDown:
+      failures_ = 0;
+      retry_timer_.cancel();
+      return connect();
+    case State::kReady:
+      if (purpose_ == Purpose::kPush) pump();
+      return;
+    case State::kConnecting:
+    case State::kStopped:
+      return;
+  }
+}
+
+void HubChannel::wake() {
+  if (state_ == State::kReady && purpose_ == Purpose::kPush) pump();
+}
+
+void HubChannel::hello() {
   commands::EngineState& state = engine_.state();
   state.replica.refresh_time();
   sync::Edge& edge = *state.sync->edge();
@@ -150,72 +231,123 @@ void EdgeClient::hello() {
          auto hello = sync::decode_frame_as<sync::HelloReply>(text_of(reply));
          if (auto* error = std::get_if<sync::FrameError>(&hello))
            return fail("bad hello reply frame: " + error->text);
-         auto& edge = *engine_.state().sync->edge();
-         if (auto err = edge.on_hello_reply(std::get<sync::HelloReply>(hello))) return fail(*err);
+         sync::Edge& edge = *engine_.state().sync->edge();
+         const auto& answer = std::get<sync::HelloReply>(hello);
+         if (auto err = edge.check_hello_reply(answer)) return fail(*err);
+         // Only the push channel restarts pushing: the pull channel's reconnects leave pushes
+         // in flight on the other connection alone.
+         if (purpose_ == Purpose::kPush) {
+           edge.restart_pushes(answer.acked_seq);
+           engine_.state().sync->on_push_acked(answer.acked_seq);
+         }
          if (!last_error_.empty()) log(LogLevel::kNotice, "Sync with the hub: connected");
          last_error_.clear();
-         engine_.state().sync->link().connected = true;
+         state_ = State::kReady;
          failures_ = 0;
-         step();
+         connected(true);
+         if (purpose_ == Purpose::kPush) return pump();
+         pull(kLongPollMs);
        });
 }
 
-void EdgeClient::step() {
-  sync::Edge& edge = *engine_.state().sync->edge();
-  auto push = edge.next_push(kPushUnits, kBatchBytes);
-  if (!push) return pull();
-  send({"EDGE.PUSH", sync::encode_frame(*push)}, [this](const redisReply& reply) {
-    if (reply.type != REDIS_REPLY_INTEGER)
-      return fail("the hub refused a push: " + std::string(text_of(reply)));
-    engine_.state().sync->edge()->on_push_acked(static_cast<uint64_t>(reply.integer));
-    step();
-  });
+void HubChannel::pump() {
+  commands::EngineState& state = engine_.state();
+  sync::Edge& edge = *state.sync->edge();
+  while (pushes_in_flight_ < kPushWindow) {
+    const sync::OutboxBatch* batch = edge.next_push();
+    if (!batch) break;
+    ++pushes_in_flight_;
+    send({"EDGE.PUSH", sync::encode_push_frame(batch->payload)}, [this](const redisReply& reply) {
+      --pushes_in_flight_;
+      if (reply.type != REDIS_REPLY_INTEGER)
+        return fail("the hub refused a push: " + std::string(text_of(reply)));
+      engine_.state().sync->on_push_acked(static_cast<uint64_t>(reply.integer));
+      engine_.state().wake_sync_waiters();
+      pump();
+    });
+  }
+  // A probe once the pushes are through, while EDGE.SYNC waits for a pull it has not seen.
+  if (pushes_in_flight_ == 0 && !probing_ && state.sync_waiter_needs_pull()) pull(0);
 }
 
-void EdgeClient::pull() {
+void HubChannel::pull(uint64_t wait_ms) {
   commands::EngineState& state = engine_.state();
   state.replica.refresh_time();
   const int64_t sent_ms = state.replica.now_ms();
-  send({"EDGE.PULL", sync::encode_frame(state.sync->edge()->next_pull(kBatchBytes))},
-       [this, sent_ms](const redisReply& reply) {
-         if (reply.type == REDIS_REPLY_ERROR)
-           return fail("the hub refused a pull: " + std::string(text_of(reply)));
-         auto decoded = sync::decode_frame_as<sync::PullReply>(text_of(reply));
-         if (auto* error = std::get_if<sync::FrameError>(&decoded))
-           return fail("bad pull reply frame: " + error->text);
-         const auto& units = std::get<sync::PullReply>(decoded);
-         commands::EngineState& state = engine_.state();
-         state.replica.refresh_time();
-         auto result = state.sync->edge()->on_pull_reply(units);
-         state.serve_ready_keys();
-         if (auto* error = std::get_if<std::string>(&result)) return fail(*error);
-         sync::SyncNode::Link& link = state.sync->link();
-         link.last_sync_ms = state.replica.now_ms();
-         if (units.to == units.from) {
-           link.caught_up_ms = sent_ms;
-           state.wake_sync_waiters();
-           return idle();
-         }
-         // Acknowledged once what it brought is on disk here.
-         const sync::Ack ack = std::get<sync::Ack>(result);
-         const uint64_t generation = generation_;
-         state.persistence->when_fsynced([self = shared_from_this(), ack, generation](uint64_t) {
-           if (generation != self->generation_) return;
-           self->send({"EDGE.ACK", sync::encode_frame(ack)}, [self](const redisReply& r) {
-             if (r.type == REDIS_REPLY_ERROR)
-               return self->fail("the hub refused an ack: " + std::string(text_of(r)));
-             self->step();
-           });
-         });
-       });
+  if (wait_ms == 0) probing_ = true;
+  send(
+      {"EDGE.PULL", sync::encode_frame(state.sync->edge()->next_pull(kPullBytes, wait_ms))},
+      [this, sent_ms](const redisReply& reply) { on_pulled(reply, sent_ms); }, wait_ms);
 }
 
-void EdgeClient::idle() {
-  timer_.expires_after(kIdlePoll);
-  timer_.async_wait(
-      [self = shared_from_this(), generation = generation_](const boost::system::error_code& ec) {
-        if (!ec && generation == self->generation_) self->step();
-      });
+void HubChannel::on_pulled(const redisReply& reply, int64_t sent_ms) {
+  if (reply.type == REDIS_REPLY_ERROR)
+    return fail("the hub refused a pull: " + std::string(text_of(reply)));
+  auto decoded = sync::decode_frame_as<sync::PullReply>(text_of(reply));
+  if (auto* error = std::get_if<sync::FrameError>(&decoded))
+    return fail("bad pull reply frame: " + error->text);
+  const auto& units = std::get<sync::PullReply>(decoded);
+  commands::EngineState& state = engine_.state();
+  state.replica.refresh_time();
+  auto result = state.sync->edge()->on_pull_reply(units);
+  state.serve_ready_keys();
+  if (auto* error = std::get_if<std::string>(&result)) return fail(*error);
+  sync::SyncNode::Link& link = state.sync->link();
+  link.last_sync_ms = state.replica.now_ms();
+  auto next = [this] {
+    if (purpose_ == Purpose::kPull) return pull(kLongPollMs);
+    probing_ = false;
+    pump();
+  };
+  if (units.to == units.from) {
+    // Nothing new at the hub between this pull's sending and its answer.
+    link.caught_up_ms = std::max(link.caught_up_ms, sent_ms);
+    state.wake_sync_waiters();
+    return next();
+  }
+  // Acknowledged once what it brought is on disk here (a reply of skipped positions only, this
+  // edge's own units, brought nothing to wait for).
+  const sync::Ack ack = std::get<sync::Ack>(result);
+  auto acknowledge = [self = shared_from_this(), ack, generation = generation_,
+                      next](uint64_t position) {
+    self->engine_.state().sync->on_cursor_acked(ack.cursor, position);
+    if (generation != self->generation_) return;
+    self->send({"EDGE.ACK", sync::encode_frame(ack)}, [self](const redisReply& r) {
+      if (r.type == REDIS_REPLY_ERROR)
+        self->fail("the hub refused an ack: " + std::string(text_of(r)));
+    });
+    next();
+  };
+  if (units.units.empty()) return acknowledge(state.persistence->journal_position());
+  state.persistence->when_fsynced(acknowledge);
+}
+
+EdgeClient::EdgeClient(asio::io_context& io, commands::Engine& engine, std::string host,
+                       std::string port)
+    : engine_(engine),
+      push_(std::make_shared<HubChannel>(io, engine, host, port, HubChannel::Purpose::kPush)),
+      pull_(std::make_shared<HubChannel>(io, engine, host, port, HubChannel::Purpose::kPull)) {}
+
+void EdgeClient::start() {
+  sync::SyncNode::Link& link = engine_.state().sync->link();
+  link.wake = [push = push_] { push->wake(); };
+  link.sync_now = [push = push_, pull = pull_] {
+    push->sync_now();
+    pull->sync_now();
+  };
+  link.pause = [push = push_, pull = pull_] {
+    push->pause();
+    pull->pause();
+  };
+  push_->start();
+  pull_->start();
+}
+
+void EdgeClient::stop() {
+  sync::SyncNode::Link& link = engine_.state().sync->link();
+  link.wake = link.sync_now = link.pause = nullptr;
+  push_->stop();
+  pull_->stop();
 }
 
 }  // namespace eddy::server

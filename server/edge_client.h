@@ -6,6 +6,7 @@
 #include <boost/asio.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -18,50 +19,90 @@ struct redisReply;
 
 namespace eddy::server {
 
-// An edge's connection to its hub, on the server's event loop: EDGE.HELLO, then pushes of the
-// edge's own durable units and pulls of everything else, each pull acknowledged once what it
-// brought is fsynced here. One request at a time; a lost connection is retried with exponential
-// backoff and jitter.
-class EdgeClient : public std::enable_shared_from_this<EdgeClient> {
+// One connection of an edge to its hub, on the server's event loop, with its own EDGE.HELLO.
+// Requests are pipelined and their replies matched in order; a lost connection, a refusal or a
+// hub silent for too long is retried with exponential backoff and jitter.
+//
+// A kPush channel pushes the edge's durable units, up to kPushWindow batches in flight, and when
+// EDGE.SYNC waits, pulls once without waiting (a probe: "is there anything new right now?"). A
+// kPull channel long-polls the hub's log: the hub answers as soon as it holds something this edge
+// lacks, or empty after the poll's wait; what a pull brings is acknowledged once fsynced here.
+// Pushes and pulls travel on separate connections because a hub holds a long poll's reply, and
+// a connection's replies come in order: a push behind a poll would wait for it.
+class HubChannel : public std::enable_shared_from_this<HubChannel> {
  public:
-  EdgeClient(boost::asio::io_context& io, commands::Engine& engine, std::string host,
-             std::string port);
-  ~EdgeClient();
-  EdgeClient(const EdgeClient&) = delete;
-  EdgeClient& operator=(const EdgeClient&) = delete;
+  enum class Purpose { kPush, kPull };
+  HubChannel(boost::asio::io_context& io, commands::Engine& engine, std::string host,
+             std::string port, Purpose purpose);
+  ~HubChannel();
+  HubChannel(const HubChannel&) = delete;
+  HubChannel& operator=(const HubChannel&) = delete;
 
-  void start();
+  void start() { connect(); }
   void stop();
+  // Units became pushable: push them if connected.
+  void wake();
+  // EDGE.SYNC and EDGE.RESUME: connect now if waiting to retry; probe if idle.
+  void sync_now();
+  // EDGE.PAUSE: drop the connection and stay away until sync_now.
+  void pause();
 
  private:
   using OnReply = std::function<void(const redisReply&)>;
 
   void connect();
-  void send(std::vector<std::string> argv, OnReply on_reply);
+  // wait_ms: how long the hub may hold the reply on purpose (a long poll).
+  void send(std::vector<std::string> argv, OnReply on_reply, uint64_t wait_ms = 0);
+  void write();
   void read();
+  void arm_watchdog(uint64_t wait_ms);
   void hello();
-  // The next request: a push while units wait, else a pull.
-  void step();
-  void pull();
-  void idle();
+  void connected(bool up);
+  // The push channel's next requests: pushes while units wait and the window allows, then a probe
+  // pull when EDGE.SYNC waits for one.
+  void pump();
+  void pull(uint64_t wait_ms);
+  void on_pulled(const redisReply& reply, int64_t sent_ms);
   // Drops the connection (a refusal, an error, a broken socket) and tries again later.
   void fail(const std::string& why);
+  void retry_later();
 
   boost::asio::io_context& io_;
   commands::Engine& engine_;
   std::string host_;
   std::string port_;
+  Purpose purpose_;
   boost::asio::ip::tcp::resolver resolver_;
   boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer timer_;
+  boost::asio::steady_timer retry_timer_;
+  boost::asio::steady_timer watchdog_;
   redisReader* reader_ = nullptr;
-  std::string out_;
-  char in_[16 * 1024];
-  OnReply pending_;
+  std::string out_;      // requests not written yet
+  std::string writing_;  // the write in flight
+  char in_[64 * 1024];
+  std::deque<OnReply> waiting_;  // one per request sent, in order
+  enum class State { kDown, kConnecting, kReady, kPaused, kStopped };
+  State state_ = State::kDown;
+  int pushes_in_flight_ = 0;
+  bool probing_ = false;
   int failures_ = 0;
   uint64_t generation_ = 0;  // bumped per connection: stale callbacks see it changed
-  bool stopped_ = false;
   std::string last_error_;
+};
+
+// An edge's sync with its hub: a push channel and a pull channel, hooked to the engine's sync
+// node so that new durable units, EDGE.SYNC, EDGE.PAUSE and EDGE.RESUME reach them.
+class EdgeClient {
+ public:
+  EdgeClient(boost::asio::io_context& io, commands::Engine& engine, std::string host,
+             std::string port);
+  void start();
+  void stop();
+
+ private:
+  commands::Engine& engine_;
+  std::shared_ptr<HubChannel> push_;
+  std::shared_ptr<HubChannel> pull_;
 };
 
 }  // namespace eddy::server

@@ -7,16 +7,30 @@
 
 namespace eddy::sync {
 
+int64_t unit_time_ms(const crdt::Unit& unit) {
+  return unit.effects.empty() ? 0 : crdt::hlc_millis(unit.effects.front().stamp.hlc);
+}
+
 Edge::Edge(crdt::Replica& replica, EdgeOptions options)
     : replica_(replica), options_(std::move(options)) {}
 
 void Edge::on_local_unit(const crdt::Unit& unit) {
-  if (unit.seq <= acked_) return;
-  if (!outbox_.empty() && unit.seq <= outbox_.back().seq) return;  // fed twice
-  Pending pending{unit.seq, {}};
-  crdt::encode_unit(unit, pending.bytes);
-  outbox_bytes_ += pending.bytes.size();
-  outbox_.push_back(std::move(pending));
+  if (unit.seq <= std::max(acked_, fed_)) return;  // acknowledged, or fed twice
+  if (open_.units() == 0) {
+    open_first_ = unit.seq;
+    open_first_ms_ = unit_time_ms(unit);
+  }
+  open_.add(unit);
+  fed_ = unit.seq;
+  if (open_.units() >= options_.batch_units || open_.bytes() >= options_.batch_bytes) seal();
+}
+
+void Edge::seal() {
+  if (open_.units() == 0) return;
+  OutboxBatch batch{open_first_, fed_, open_.units(), open_first_ms_, open_.finish()};
+  outbox_units_ += batch.units;
+  outbox_bytes_ += batch.payload.size();
+  outbox_.push_back(std::move(batch));
 }
 
 void Edge::set_acked_seq(uint64_t seq) {
@@ -26,10 +40,21 @@ void Edge::set_acked_seq(uint64_t seq) {
 }
 
 void Edge::drop_acked() {
-  while (!outbox_.empty() && outbox_.front().seq <= acked_) {
-    outbox_bytes_ -= outbox_.front().bytes.size();
+  while (!outbox_.empty() && outbox_.front().last_seq <= acked_) {
+    outbox_units_ -= outbox_.front().units;
+    outbox_bytes_ -= outbox_.front().payload.size();
     outbox_.pop_front();
   }
+  // Acknowledged while still unsealed (a hub that already held them): push them never.
+  if (open_.units() != 0 && fed_ <= acked_) open_ = crdt::UnitBatchWriter();
+}
+
+size_t Edge::pending_units() const {
+  size_t units = outbox_units_ + open_.units();
+  // Own seqs are consecutive, so the acknowledged part of the first batch is a difference.
+  const uint64_t first = outbox_.empty() ? open_first_ : outbox_.front().first_seq;
+  if (units != 0 && acked_ >= first) units -= static_cast<size_t>(acked_ - first + 1);
+  return units;
 }
 
 Hello Edge::hello(int64_t now_ms) const {
@@ -46,40 +71,41 @@ Hello Edge::hello(int64_t now_ms) const {
   return hello;
 }
 
-std::optional<std::string> Edge::on_hello_reply(const HelloReply& reply) {
+std::optional<std::string> Edge::check_hello_reply(const HelloReply& reply) const {
   if (reply.mode != CatchUp::kIncremental)
     return "catch-up by state is not implemented (hub horizon " + std::to_string(reply.horizon) +
            ", cursor " + std::to_string(cursor_) + ")";
   if (reply.acked_seq > replica_.seq())
     return "the hub holds units of this replica up to seq " + std::to_string(reply.acked_seq) +
            " beyond its own " + std::to_string(replica_.seq()) + ": the replica id is reused";
+  return std::nullopt;
+}
+
+void Edge::restart_pushes(uint64_t hub_acked_seq) {
   // A reply may hold less than an acknowledgement already received: the ack of a push sent on
   // the previous connection can overtake it. Acknowledged units stay acknowledged (the hub sends
   // an ack only once they are fsynced); a hub that really lost them will refuse the next push
   // with a gap.
-  acked_ = std::max(acked_, reply.acked_seq);
+  acked_ = std::max(acked_, hub_acked_seq);
   drop_acked();
   pushed_through_ = acked_;  // a new connection: whatever was in flight is sent again
-  return std::nullopt;
 }
 
-std::optional<Push> Edge::next_push(size_t max_units, size_t max_bytes) {
-  auto it = std::upper_bound(outbox_.begin(), outbox_.end(), pushed_through_,
-                             [](uint64_t seq, const Pending& p) { return seq < p.seq; });
-  if (it == outbox_.end()) return std::nullopt;
-  Push push;
-  size_t bytes = 0;
-  for (; it != outbox_.end() && push.units.size() < std::max<size_t>(max_units, 1); ++it) {
-    if (!push.units.empty() && bytes + it->bytes.size() > max_bytes) break;
-    // The bytes were encoded by on_local_unit: they decode.
-    auto unit = crdt::decode_unit(it->bytes);
-    if (!unit) break;
-    push.units.push_back(std::move(*unit));
-    bytes += it->bytes.size();
+int64_t Edge::oldest_pending_ms() const {
+  if (!outbox_.empty()) return outbox_.front().first_ms;
+  return open_.units() != 0 ? open_first_ms_ : 0;
+}
+
+const OutboxBatch* Edge::next_push() {
+  auto it = std::find_if(outbox_.begin(), outbox_.end(),
+                         [&](const OutboxBatch& b) { return b.last_seq > pushed_through_; });
+  if (it == outbox_.end()) {
+    if (open_.units() == 0) return nullptr;
+    seal();
+    it = std::prev(outbox_.end());
   }
-  if (push.units.empty()) return std::nullopt;
-  pushed_through_ = push.units.back().seq;
-  return push;
+  pushed_through_ = it->last_seq;
+  return &*it;
 }
 
 void Edge::on_push_acked(uint64_t acked_seq) {

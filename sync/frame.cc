@@ -146,18 +146,21 @@ bool read_message(size_t index, std::string_view payload, Message& m, std::index
 
 // --- Frames --------------------------------------------------------------------------------
 
-template <class M>
-std::string frame_of(const M& message) {
-  constexpr uint8_t type = type_of<M>();
-  std::string payload;
-  Encoder enc(payload);
-  write(enc, message);
+std::string frame_with(uint8_t type, std::string_view payload) {
   if (payload.size() > kFrameCompressAbove && payload.size() <= kMaxFramePayload) {
     std::string packed;
     compact::put_varint(packed, payload.size());
     if (compact::lz4_append(packed, payload)) return seal_frame(type | kFrameCompressed, packed);
   }
   return seal_frame(type, payload);
+}
+
+template <class M>
+std::string frame_of(const M& message) {
+  std::string payload;
+  Encoder enc(payload);
+  write(enc, message);
+  return frame_with(type_of<M>(), payload);
 }
 
 // The payload a compressed frame stands for, expanded into `scratch`. The claimed size is
@@ -193,6 +196,7 @@ std::string encode_frame(const Push& message) { return frame_of(message); }
 std::string encode_frame(const Pull& message) { return frame_of(message); }
 std::string encode_frame(const PullReply& message) { return frame_of(message); }
 std::string encode_frame(const Ack& message) { return frame_of(message); }
+std::string encode_push_frame(std::string_view units) { return frame_with(type_of<Push>(), units); }
 std::string encode_frame(const Message& message) {
   return std::visit([](const auto& m) { return frame_of(m); }, message);
 }

@@ -46,6 +46,8 @@ std::string encode_frame(const Pull& message);
 std::string encode_frame(const PullReply& message);
 std::string encode_frame(const Ack& message);
 std::string encode_frame(const Message& message);
+// The frame of a Push whose units are already encoded (crdt::encode_units, an OutboxBatch).
+std::string encode_push_frame(std::string_view units);
 
 // Why bytes are not a frame: "truncated", "unsupported version 2", "bad checksum",
 // "unknown frame type 9", "bad compressed payload", "payload too large", "malformed push payload".

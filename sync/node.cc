@@ -25,6 +25,7 @@ void SyncNode::on_unit(uint64_t position, const crdt::Unit& unit) {
     if (log_.units() == 0 && log_.head() + 1 != position) log_ = UnitLog(position);
     if (!started_ || unit.origin == replica_.node()) hub_->on_local_unit(unit);
   } else if (unit.origin == replica_.node()) {
+    unacked_positions_.emplace_back(unit.seq, position);
     if (!started_) {
       edge_->on_local_unit(unit);
       return;
@@ -39,11 +40,16 @@ void SyncNode::on_unit(uint64_t position, const crdt::Unit& unit) {
 
 void SyncNode::on_fsynced(uint64_t position) {
   fsync_requested_ = false;
-  if (hub_) log_.mark_durable(position);
+  if (hub_) {
+    log_.mark_durable(position);
+    if (on_log_durable) on_log_durable();
+  }
+  const bool fed = !unsynced_.empty() && unsynced_.front().first <= position;
   while (!unsynced_.empty() && unsynced_.front().first <= position) {
     edge_->on_local_unit(unsynced_.front().second);
     unsynced_.pop_front();
   }
+  if (fed && link_.wake) link_.wake();
   const bool more = hub_ ? log_.durable() < log_.head() : !unsynced_.empty();
   if (more) {
     fsync_requested_ = true;
@@ -51,9 +57,25 @@ void SyncNode::on_fsynced(uint64_t position) {
   }
 }
 
+int64_t SyncNode::oldest_pending_ms() const {
+  if (!edge_) return 0;
+  if (const int64_t ms = edge_->oldest_pending_ms()) return ms;
+  return unsynced_.empty() ? 0 : unit_time_ms(unsynced_.front().second);
+}
+
+void SyncNode::on_push_acked(uint64_t acked_seq) {
+  edge_->on_push_acked(acked_seq);
+  while (!unacked_positions_.empty() && unacked_positions_.front().first <= edge_->acked_seq())
+    unacked_positions_.pop_front();
+  persistence_.set_sync_acked_position(unacked_positions_.empty()
+                                           ? persistence_.journal_position()
+                                           : unacked_positions_.front().second - 1);
+}
+
 void SyncNode::started() {
   started_ = true;
   if (hub_) log_.mark_durable(log_.head());
+  if (edge_) edge_->set_cursor(persistence_.load_hub_cursor());
 }
 
 }  // namespace eddy::sync

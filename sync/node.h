@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,14 +34,36 @@ class SyncNode {
   // An edge's link to its hub, as its client reports it, for EDGE.STATUS and EDGE.SYNC.
   struct Link {
     std::string hub_address;
-    bool connected = false;
+    bool push_up = false;  // the push channel said hello
+    bool pull_up = false;  // the pull channel said hello
+    bool paused = false;   // EDGE.PAUSE
+    bool connected() const { return push_up && pull_up; }
     int64_t last_sync_ms = 0;  // the last pull answered
     int64_t caught_up_ms = 0;  // when the last pull that brought nothing new was sent
     std::string last_error;
+    // Set by the server's client of the hub: new pushable units, EDGE.SYNC or EDGE.RESUME (go
+    // now), EDGE.PAUSE (stay away).
+    std::function<void()> wake;
+    std::function<void()> sync_now;
+    std::function<void()> pause;
   };
   Link& link() { return link_; }
   // An edge's own units the hub does not hold yet, fsynced or not.
   size_t pending_units() const { return edge_ ? edge_->pending_units() + unsynced_.size() : 0; }
+  // When the oldest of them was written; 0 when none waits.
+  int64_t oldest_pending_ms() const;
+
+  // An edge's hub acknowledged its units through `acked_seq` (a push's reply, or a hello's):
+  // the journal records before the first unit it still lacks may go with the next snapshot.
+  void on_push_acked(uint64_t acked_seq);
+  // An edge acknowledged to its hub that it holds everything up to `cursor`, which is in the
+  // journal through `position`: a restart resumes pulling after it.
+  void on_cursor_acked(uint64_t cursor, uint64_t position) {
+    persistence_.save_hub_cursor(cursor, position);
+  }
+
+  // A hub's log advanced its durable position: long polls may be answered.
+  std::function<void()> on_log_durable;
 
   Hub* hub() { return hub_.get(); }
   Edge* edge() { return edge_.get(); }
@@ -57,6 +80,8 @@ class SyncNode {
   std::unique_ptr<Edge> edge_;
   // Edge: own units journaled but not yet fsynced, which must not reach the hub yet.
   std::deque<std::pair<uint64_t, crdt::Unit>> unsynced_;
+  // Edge: (seq, journal position) of own units the hub has not acknowledged.
+  std::deque<std::pair<uint64_t, uint64_t>> unacked_positions_;
   bool fsync_requested_ = false;
   Link link_;
   bool started_ = false;

@@ -11,8 +11,10 @@
 #include <csignal>
 #include <cstdio>
 
+#include "compact/codec.h"
 #include "compact/log.h"
 #include "crdt/codec.h"
+#include "sync/crc32c.h"
 #include "sync/file_io.h"
 #include "sync/snapshot.h"
 
@@ -24,6 +26,9 @@ using compact::LogLevel;
 
 constexpr const char* kLockFile = "eddy.lock";
 constexpr const char* kIdentityFile = "replica.id";
+// An edge's hub cursor: "EDDYCURS", the cursor, the journal position it needs, a crc32c.
+constexpr const char* kCursorFile = "sync.cursor";
+constexpr std::string_view kCursorMagic = "EDDYCURS";
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -112,6 +117,38 @@ std::optional<std::string> Persistence::load_identity(crdt::Replica& replica) {
   replica.adopt_identity(id);
   log(LogLevel::kNotice, "New replica id " + std::to_string(id));
   return std::nullopt;
+}
+
+void Persistence::save_hub_cursor(uint64_t cursor, uint64_t position) {
+  std::string bytes(kCursorMagic);
+  compact::Encoder out(bytes);
+  out.fixed64(cursor);
+  out.fixed64(position);
+  out.fixed32(crc32c(bytes));
+  // Not fsynced: a cursor lost or torn by a crash reads as 0, and the edge pulls again what it
+  // already has, which it recognizes and skips.
+  const std::string temp = std::string(kCursorFile) + ".tmp";
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  const int err = write_all(fd, bytes);
+  ::close(fd);
+  if (err == 0) ::rename(temp.c_str(), kCursorFile);
+}
+
+uint64_t Persistence::load_hub_cursor() const {
+  FileRead file = read_file(kCursorFile);
+  if (!file.exists || file.bytes.size() != kCursorMagic.size() + 20 ||
+      file.bytes.compare(0, kCursorMagic.size(), kCursorMagic) != 0)
+    return 0;
+  compact::Decoder in(std::string_view(file.bytes).substr(kCursorMagic.size()));
+  uint64_t cursor = 0, position = 0;
+  uint32_t crc = 0;
+  if (!in.fixed64(cursor) || !in.fixed64(position) || !in.fixed32(crc) ||
+      crc != crc32c(std::string_view(file.bytes).substr(0, file.bytes.size() - 4)))
+    return 0;
+  // The units pulled up to the cursor must all be in what was loaded: a journal cut short
+  // (a corrupt record) may have lost some of them.
+  return position <= journal_position_ ? cursor : 0;
 }
 
 std::optional<std::string> Persistence::start(crdt::Replica& replica, int64_t now_ms) {

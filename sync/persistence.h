@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -104,6 +105,21 @@ class Persistence final : public crdt::EffectSink {
   // under `appendfsync always`). The journal offset they need, or 0 when nothing is in flight.
   uint64_t reply_barrier() const;
   void when_journaled(uint64_t offset, std::function<void()> done);
+  // An edge's hub cursor, stored beside the journal once the journal holds `position`, the last
+  // record of what was pulled up to it; load_hub_cursor (right after start) gives it back, or 0
+  // when there is none or the journal loaded stops before its position.
+  void save_hub_cursor(uint64_t cursor, uint64_t position);
+  uint64_t load_hub_cursor() const;
+  // The journal position through which the hub holds every unit of this replica: a snapshot
+  // may drop the journal up to it (keep_unacked).
+  void set_sync_acked_position(uint64_t position) {
+    stats_.sync_acked_position = std::max(stats_.sync_acked_position, position);
+  }
+  // The last position journaled (written or not yet).
+  uint64_t journal_position() const {
+    return journal_ ? journal_->next_position() - 1 : journal_position_;
+  }
+
   // Set when a journal write or fsync failed: writes are refused until it works again.
   std::optional<std::string> write_error() const;
 

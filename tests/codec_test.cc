@@ -398,6 +398,31 @@ TEST(UnitCodecTest, EveryUnitOfRandomHistoriesRoundTrips) {
   });
 }
 
+// An edge seals its units into push batches one unit at a time, finishing a batch whenever it
+// is full: every batch decodes to its units, and a writer finished is a fresh one.
+TEST(UnitCodecTest, BatchWriterBatchesOfRandomHistoriesRoundTrip) {
+  for_random_histories(40, [](Cluster& cluster) {
+    std::vector<Unit> units;
+    for (const testing::Message& message : cluster.log()) units.push_back(message.unit);
+    const size_t per_batch = 1 + cluster.rng()() % 7;
+    UnitBatchWriter writer;
+    std::vector<Unit> back;
+    auto finish = [&] {
+      auto decoded = decode_units(writer.finish());
+      ASSERT_TRUE(decoded);
+      back.insert(back.end(), decoded->begin(), decoded->end());
+      EXPECT_EQ(writer.units(), 0u);
+      EXPECT_EQ(writer.bytes(), 0u);
+    };
+    for (const Unit& unit : units) {
+      writer.add(unit);
+      if (writer.units() == per_batch) finish();
+    }
+    finish();
+    ASSERT_TRUE(back == units);
+  });
+}
+
 // --- Key states ------------------------------------------------------------------------------
 
 void expect_round_trip(const KeyState& state) {

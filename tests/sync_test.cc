@@ -54,6 +54,22 @@ std::string dump(int port) {
   return out;
 }
 
+// One field's value in a field/value reply (EDGE.STATUS, EDGE.QUEUE: RESP2 bulk strings).
+std::string field(const std::string& reply, const std::string& name) {
+  const std::string label = "$" + std::to_string(name.size()) + "\r\n" + name + "\r\n$";
+  const size_t at = reply.find(label);
+  if (at == std::string::npos) return "<no " + name + ">";
+  const size_t len_at = at + label.size();
+  const size_t len_end = reply.find("\r\n", len_at);
+  return reply.substr(len_end + 2, std::stoul(reply.substr(len_at, len_end - len_at)));
+}
+
+int64_t info_number(int port, const std::string& name) {
+  const std::string info = call(port, {"INFO", "stats"});
+  const size_t at = info.find(name + ":");
+  return at == std::string::npos ? -1 : std::stoll(info.substr(at + name.size() + 1));
+}
+
 // Waits until every replica shows the same keys (or 20 s pass); returns the last dumps.
 std::vector<std::string> converge(const std::vector<int>& ports) {
   std::vector<std::string> dumps;
@@ -182,6 +198,108 @@ TEST(SyncTest, KilledEdgeResumesExactlyOnce) {
     EXPECT_EQ(call(port, {"GET", "a"}), "$3\r\n200\r\n");
     EXPECT_EQ(call(port, {"GET", "b"}), "$3\r\n200\r\n");
   }
+}
+
+// EDGE.PAUSE keeps the edge away from its hub (EDGE.SYNC included) while writes queue;
+// EDGE.QUEUE shows them; EDGE.RESUME delivers them.
+TEST(SyncTest, PausedEdgeQueuesWritesUntilResumed) {
+  Cluster c;
+  c.start_hub();
+  c.start_a();
+  c.start_b();
+  EXPECT_EQ(call(c.a->port(), {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(c.a->port(), {"EDGE.PAUSE"}), "+OK\r\n");
+  EXPECT_EQ(field(call(c.a->port(), {"EDGE.STATUS"}), "link"), "paused");
+  const std::string info = call(c.a->port(), {"INFO", "sync"});
+  EXPECT_NE(info.find("# Sync\r\nrole:edge\r\n"), std::string::npos) << info;
+  EXPECT_NE(info.find("\r\nlink:paused\r\n"), std::string::npos) << info;
+  EXPECT_EQ(call(c.a->port(), {"SET", "queued", "1"}), "+OK\r\n");
+  EXPECT_EQ(call(c.a->port(), {"INCR", "queued-counter"}), ":1\r\n");
+  EXPECT_EQ(call(c.a->port(), {"EDGE.SYNC", "WAIT", "300"}),
+            "-TIMEOUT the edge has not caught up with its hub in time\r\n");
+  const std::string queue = call(c.a->port(), {"EDGE.QUEUE"});
+  EXPECT_EQ(field(queue, "pending_effects"), "2") << queue;
+  EXPECT_EQ(field(queue, "queue_mode"), "effects");
+  EXPECT_GE(std::stoll(field(queue, "oldest_pending_age_ms")), 250) << queue;
+  EXPECT_NE(field(queue, "pending_bytes"), "0");
+  EXPECT_EQ(call(c.hub->port(), {"EXISTS", "queued"}), ":0\r\n");
+
+  EXPECT_EQ(call(c.a->port(), {"EDGE.RESUME"}), "+OK\r\n");
+  EXPECT_EQ(call(c.a->port(), {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(c.hub->port(), {"GET", "queued"}), "$1\r\n1\r\n");
+  const std::string drained = call(c.a->port(), {"EDGE.QUEUE"});
+  EXPECT_EQ(field(drained, "pending_effects"), "0");
+  EXPECT_EQ(field(drained, "oldest_pending_age_ms"), "0");
+  EXPECT_EQ(field(call(c.a->port(), {"EDGE.STATUS"}), "link"), "up");
+  EXPECT_EQ(call(c.hub->port(), {"EDGE.PAUSE"}), "-ERR this eddy is not an edge with a hub\r\n");
+  EXPECT_EQ(call(c.hub->port(), {"EDGE.QUEUE"}), "-ERR this eddy is not an edge with a hub\r\n");
+}
+
+// The hub lists its edges with what each has delivered and pulled.
+TEST(SyncTest, HubPeersShowEveryEdge) {
+  Cluster c;
+  c.start_hub();
+  c.start_a();
+  c.start_b();
+  EXPECT_EQ(call(c.a->port(), {"SET", "x", "1"}), "+OK\r\n");
+  EXPECT_EQ(call(c.a->port(), {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(c.b->port(), {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  const std::string peers = call(c.hub->port(), {"EDGE.PEERS"});
+  EXPECT_EQ(peers.substr(0, 4), "*2\r\n") << peers;
+  // Each edge's part of the reply starts at its node_name.
+  const size_t a_at = peers.find("$1\r\na\r\n");
+  const size_t b_at = peers.find("$1\r\nb\r\n");
+  ASSERT_NE(a_at, std::string::npos) << peers;
+  ASSERT_NE(b_at, std::string::npos) << peers;
+  const std::string a_part = peers.substr(a_at, b_at > a_at ? b_at - a_at : std::string::npos);
+  EXPECT_EQ(field(a_part, "connected"), "2");  // a push and a pull connection
+  EXPECT_EQ(field(a_part, "acked_seq"), field(call(c.a->port(), {"EDGE.STATUS"}), "seq"));
+  EXPECT_EQ(field(a_part, "replica_id"), field(call(c.a->port(), {"EDGE.STATUS"}), "replica_id"));
+  EXPECT_EQ(field(a_part, "address").substr(0, 10), "127.0.0.1:");
+  EXPECT_EQ(call(c.a->port(), {"EDGE.PEERS"}), "-ERR this eddy is not a hub (role hub)\r\n");
+}
+
+// Idle edges wait in long polls instead of asking the hub again and again, and a hub write
+// still reaches them at once.
+TEST(SyncTest, IdleEdgesLongPollTheHub) {
+  Cluster c;
+  c.start_hub();
+  c.start_a();
+  c.start_b();
+  EXPECT_EQ(call(c.a->port(), {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(c.b->port(), {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  const int64_t before = info_number(c.hub->port(), "total_commands_processed");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  const int64_t after = info_number(c.hub->port(), "total_commands_processed");
+  // The second INFO counts itself; two edges polling every 20 ms would make it about 100.
+  EXPECT_LE(after - before, 3) << before << " " << after;
+
+  const auto written = std::chrono::steady_clock::now();
+  EXPECT_EQ(call(c.hub->port(), {"SET", "news", "fresh"}), "+OK\r\n");
+  while (call(c.a->port(), {"GET", "news"}) != "$5\r\nfresh\r\n" &&
+         std::chrono::steady_clock::now() - written < std::chrono::seconds(5))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_LT(std::chrono::steady_clock::now() - written, std::chrono::seconds(2));
+}
+
+// An edge that restarts resumes pulling where it was, instead of from the hub's first position.
+TEST(SyncTest, RestartedEdgeKeepsItsHubCursor) {
+  Cluster c;
+  c.start_hub();
+  c.start_a();
+  c.start_b();
+  for (int i = 0; i < 20; ++i)
+    EXPECT_EQ(call(c.b->port(), {"RPUSH", "l", std::to_string(i)}).substr(0, 1), ":");
+  EXPECT_EQ(call(c.b->port(), {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(c.a->port(), {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  const std::string cursor = field(call(c.a->port(), {"EDGE.STATUS"}), "hub_cursor");
+  EXPECT_NE(cursor, "0");
+  c.a->stop();
+  // Restarted towards a port where nothing listens: the cursor can only come from its disk.
+  c.a.emplace(Process::start_eddy_in(
+      c.a_dir.path(), {"--hub", "127.0.0.1:" + std::to_string(free_port()), "--node-name", "a"}));
+  EXPECT_EQ(field(call(c.a->port(), {"EDGE.STATUS"}), "hub_cursor"), cursor);
+  EXPECT_EQ(call(c.a->port(), {"LLEN", "l"}), ":20\r\n");
 }
 
 }  // namespace
