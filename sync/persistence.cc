@@ -119,12 +119,17 @@ std::optional<std::string> Persistence::load_identity(crdt::Replica& replica) {
   return std::nullopt;
 }
 
-void Persistence::save_hub_cursor(uint64_t cursor, uint64_t position) {
+std::string encode_hub_cursor(const HubCursor& c) {
   std::string bytes(kCursorMagic);
   compact::Encoder out(bytes);
-  out.fixed64(cursor);
-  out.fixed64(position);
+  out.fixed64(c.cursor);
+  out.fixed64(c.position);
   out.fixed32(crc32c(bytes));
+  return bytes;
+}
+
+void Persistence::save_hub_cursor(uint64_t cursor, uint64_t position) {
+  const std::string bytes = encode_hub_cursor({cursor, position});
   // Not fsynced: a cursor lost or torn by a crash reads as 0, and the edge pulls again what it
   // already has, which it recognizes and skips.
   const std::string temp = std::string(kCursorFile) + ".tmp";
@@ -135,20 +140,24 @@ void Persistence::save_hub_cursor(uint64_t cursor, uint64_t position) {
   if (err == 0) ::rename(temp.c_str(), kCursorFile);
 }
 
+std::optional<HubCursor> parse_hub_cursor(std::string_view bytes) {
+  if (bytes.size() != kCursorMagic.size() + 20 || !bytes.starts_with(kCursorMagic))
+    return std::nullopt;
+  compact::Decoder in(bytes.substr(kCursorMagic.size()));
+  HubCursor c;
+  uint32_t crc = 0;
+  if (!in.fixed64(c.cursor) || !in.fixed64(c.position) || !in.fixed32(crc) ||
+      crc != crc32c(bytes.substr(0, bytes.size() - 4)))
+    return std::nullopt;
+  return c;
+}
+
 uint64_t Persistence::load_hub_cursor() const {
   FileRead file = read_file(kCursorFile);
-  if (!file.exists || file.bytes.size() != kCursorMagic.size() + 20 ||
-      file.bytes.compare(0, kCursorMagic.size(), kCursorMagic) != 0)
-    return 0;
-  compact::Decoder in(std::string_view(file.bytes).substr(kCursorMagic.size()));
-  uint64_t cursor = 0, position = 0;
-  uint32_t crc = 0;
-  if (!in.fixed64(cursor) || !in.fixed64(position) || !in.fixed32(crc) ||
-      crc != crc32c(std::string_view(file.bytes).substr(0, file.bytes.size() - 4)))
-    return 0;
+  const auto stored = file.exists ? parse_hub_cursor(file.bytes) : std::nullopt;
   // The units pulled up to the cursor must all be in what was loaded: a journal cut short
   // (a corrupt record) may have lost some of them.
-  return position <= journal_position_ ? cursor : 0;
+  return stored && stored->position <= journal_position_ ? stored->cursor : 0;
 }
 
 std::optional<std::string> Persistence::start(crdt::Replica& replica, int64_t now_ms) {

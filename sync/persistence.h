@@ -35,6 +35,15 @@ struct PersistenceOptions {
 // Parses Redis's `save` value ("3600 1 300 100"); nothing when it is not pairs of numbers.
 std::optional<std::vector<std::pair<int64_t, int64_t>>> parse_save_rules(std::string_view text);
 
+// An edge's hub cursor as its data directory keeps it (sync.cursor): the cursor, and the journal
+// position the units pulled up to it reach. Nothing when the bytes are not such a record.
+struct HubCursor {
+  uint64_t cursor = 0;
+  uint64_t position = 0;
+};
+std::string encode_hub_cursor(const HubCursor& cursor);
+std::optional<HubCursor> parse_hub_cursor(std::string_view bytes);
+
 // The data directory's durability: its lock, the replica's stored identity, the snapshot and
 // the journal. It is the replica's effect sink: every local unit goes to the journal and counts
 // as a change since the last save. Snapshots are written by a forked child from a

@@ -15,6 +15,7 @@
 #include "crdt/replica.h"
 #include "sync/crc32c.h"
 #include "sync/file_io.h"
+#include "sync/persistence.h"
 #include "sync/snapshot.h"
 
 namespace eddy::sync {
@@ -29,6 +30,24 @@ TEST(Crc32c, KnownValues) {
   EXPECT_EQ(crc32c(""), 0u);
   std::string zeros(32, '\0');
   EXPECT_EQ(crc32c(zeros), 0x8a9136aau);
+}
+
+// An edge's cursor file: read back as written; any damaged byte or length reads as nothing
+// (and the edge then pulls from the start, which is always correct).
+TEST(HubCursorFile, RoundTripsAndRefusesDamage) {
+  const HubCursor written{123456789012345ull, 987654321ull};
+  const std::string bytes = encode_hub_cursor(written);
+  auto back = parse_hub_cursor(bytes);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->cursor, written.cursor);
+  EXPECT_EQ(back->position, written.position);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    std::string damaged = bytes;
+    damaged[i] = static_cast<char>(damaged[i] ^ 0x20);
+    EXPECT_FALSE(parse_hub_cursor(damaged)) << i;
+    EXPECT_FALSE(parse_hub_cursor(std::string_view(bytes).substr(0, i))) << i;
+  }
+  EXPECT_FALSE(parse_hub_cursor(bytes + "x"));
 }
 
 TEST(Record, RoundTrip) {

@@ -64,8 +64,8 @@ std::string field(const std::string& reply, const std::string& name) {
   return reply.substr(len_end + 2, std::stoul(reply.substr(len_at, len_end - len_at)));
 }
 
-int64_t info_number(int port, const std::string& name) {
-  const std::string info = call(port, {"INFO", "stats"});
+int64_t info_number(int port, const std::string& name, const std::string& section = "stats") {
+  const std::string info = call(port, {"INFO", section});
   const size_t at = info.find(name + ":");
   return at == std::string::npos ? -1 : std::stoll(info.substr(at + name.size() + 1));
 }
@@ -280,6 +280,26 @@ TEST(SyncTest, IdleEdgesLongPollTheHub) {
          std::chrono::steady_clock::now() - written < std::chrono::seconds(5))
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_LT(std::chrono::steady_clock::now() - written, std::chrono::seconds(2));
+}
+
+// A client blocked in BLPOP on one edge is served by a push made on another edge, which
+// reaches it by sync.
+TEST(SyncTest, BlockedPopIsServedByAnElementArrivingBySync) {
+  Cluster c;
+  c.start_hub();
+  c.start_a();
+  c.start_b();
+  RawClient blocked(c.b->port());
+  blocked.send(encode_command({"BLPOP", "jobs", "10"}));
+  for (int i = 0; i < 1000 && info_number(c.b->port(), "blocked_clients", "clients") != 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(call(c.a->port(), {"RPUSH", "jobs", "job-1"}), ":1\r\n");
+  EXPECT_EQ(blocked.read_reply(10000), "*2\r\n$4\r\njobs\r\n$5\r\njob-1\r\n");
+  // Popped on b: the pop reaches a and the hub too.
+  EXPECT_EQ(call(c.b->port(), {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(c.a->port(), {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(c.a->port(), {"EXISTS", "jobs"}), ":0\r\n");
+  EXPECT_EQ(call(c.hub->port(), {"EXISTS", "jobs"}), ":0\r\n");
 }
 
 // An edge that restarts resumes pulling where it was, instead of from the hub's first position.

@@ -9,6 +9,7 @@
 #include "crdt/clock.h"
 #include "crdt/replica.h"
 #include "sync/crc32c.h"
+#include "sync/persistence.h"
 #include "sync/snapshot.h"
 
 namespace {
@@ -38,5 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   crdt::Replica replica(clock, crdt::ReplicaOptions{42, 16, false});
   sync::SnapshotInfo info;
   (void)sync::load_snapshot(bytes, replica, info);
+  // The edge's cursor file lives beside the snapshot and is read at the same start.
+  (void)sync::parse_hub_cursor(bytes);
   return 0;
 }
