@@ -15,3 +15,11 @@ install_missing() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 }
+
+# Builds the eddy binary (Release) into build/server/eddy: what run.sh starts and the demo uses.
+build_eddy() {
+  install_missing "${BUILD_PACKAGES[@]}"
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DEDDY_BUILD_TESTS=OFF \
+        -DEDDY_BUILD_BENCH=OFF >/dev/null
+  cmake --build build --target eddy
+}

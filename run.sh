@@ -4,7 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source ./deps.sh
-install_missing "${BUILD_PACKAGES[@]}"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DEDDY_BUILD_TESTS=OFF -DEDDY_BUILD_BENCH=OFF >/dev/null
-cmake --build build --target eddy
+build_eddy
 exec ./build/server/eddy "$@"

@@ -79,6 +79,7 @@ void HubChannel::connect() {
   reader_ = redisReaderCreate();
   waiting_.clear();
   out_.clear();
+  writing_.reset();
   pushes_in_flight_ = 0;
   probing_ = false;
   resolver_.async_resolve(
@@ -109,13 +110,13 @@ void HubChannel::send(std::vector<std::string> argv, OnReply on_reply, uint64_t 
 }
 
 void HubChannel::write() {
-  if (!writing_.empty() || out_.empty()) return;
-  writing_.swap(out_);
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this(), generation = generation_](
+  if (writing_ || out_.empty()) return;
+  writing_ = std::make_shared<std::string>(std::exchange(out_, {}));
+  asio::async_write(socket_, asio::buffer(*writing_),
+                    [self = shared_from_this(), bytes = writing_, generation = generation_](
                         const boost::system::error_code& ec, size_t) {
                       if (generation != self->generation_) return;
-                      self->writing_.clear();
+                      self->writing_.reset();
                       if (ec) return self->fail("lost the hub: " + ec.message());
                       self->write();
                     });

@@ -77,8 +77,10 @@ class HubChannel : public std::enable_shared_from_this<HubChannel> {
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer watchdog_;
   redisReader* reader_ = nullptr;
-  std::string out_;      // requests not written yet
-  std::string writing_;  // the write in flight
+  std::string out_;  // requests not written yet
+  // The write in flight; its handler shares it, so a write that a lost connection abandoned
+  // keeps its bytes until Asio is done with them, while the next connection writes anew.
+  std::shared_ptr<std::string> writing_;
   char in_[64 * 1024];
   std::deque<OnReply> waiting_;  // one per request sent, in order
   enum class State { kDown, kConnecting, kReady, kPaused, kStopped };
