@@ -59,6 +59,16 @@ void Replica::commit_unit() {
   pending_.effects.clear();
 }
 
+void Replica::prefetch(const Unit& unit) const {
+  for (const Effect& effect : unit.effects)
+    std::visit(
+        [&](const auto& o) {
+          if constexpr (requires { o.key; })
+            if (o.db >= 0 && o.db < static_cast<int>(dbs_.size())) dbs_[o.db].keys.prefetch(o.key);
+        },
+        effect.op);
+}
+
 const KeyState* Replica::peek_any(int db, std::string_view key) const {
   const KeyState* state = dbs_[db].keys.find(key);
   return state ? state : dbs_[db].ghosts.find(key);

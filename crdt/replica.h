@@ -63,6 +63,8 @@ class Replica {
   // The key's state, visible or not (a key whose values are gone but whose concurrent expiry
   // entries remain); what contexts are taken from, and what replicas compare to prove convergence.
   const KeyState* peek_any(int db, std::string_view key) const;
+  // Starts loading the table slots of the keys a unit writes, ahead of applying it.
+  void prefetch(const Unit& unit) const;
   bool is_expired(const KeyState& state) const;
 
   // Local writes. Ops between begin_unit and commit_unit form one journal unit (a command with

@@ -134,7 +134,10 @@ std::variant<Ack, std::string> Edge::on_pull_reply(const PullReply& reply) {
                std::to_string(crdt::hlc_millis(effect.stamp.hlc) - replica_.now_ms()) +
                " ms ahead of this edge's clock";
   }
-  for (const crdt::Unit& unit : reply.units) {
+  for (size_t i = 0; i < reply.units.size(); ++i) {
+    const crdt::Unit& unit = reply.units[i];
+    if (i + kPrefetchAhead < reply.units.size())
+      replica_.prefetch(reply.units[i + kPrefetchAhead]);
     switch (replica_.apply_remote(unit)) {
       case crdt::Replica::Delivery::kApplied:
         if (on_applied) on_applied(unit);

@@ -11,6 +11,7 @@ namespace {
 
 std::string text(uint64_t n) { return std::to_string(n); }
 
+
 }  // namespace
 
 Hub::Hub(crdt::Replica& replica, UnitLog& log, HubOptions options)
@@ -73,7 +74,9 @@ std::variant<uint64_t, std::string> Hub::push(uint64_t edge_replica_id, const Pu
                std::to_string(crdt::hlc_millis(effect.stamp.hlc) - replica_.now_ms()) +
                " ms ahead of the hub's clock";
   }
-  for (const crdt::Unit& unit : push.units) {
+  for (size_t i = 0; i < push.units.size(); ++i) {
+    const crdt::Unit& unit = push.units[i];
+    if (i + kPrefetchAhead < push.units.size()) replica_.prefetch(push.units[i + kPrefetchAhead]);
     switch (replica_.apply_remote(unit)) {
       case crdt::Replica::Delivery::kApplied:
         log_.append(unit);

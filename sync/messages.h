@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,6 +12,11 @@
 namespace eddy::sync {
 
 inline constexpr uint32_t kProtoVersion = 1;
+
+// Applying a batch of units (a push at the hub, a pull at an edge), the keys of the unit this
+// many ahead are prefetched: far enough for a cache miss to land, near enough for the line to
+// still be there.
+inline constexpr size_t kPrefetchAhead = 8;
 
 // How an edge catches up with its hub (DESIGN.md section 6).
 enum class CatchUp : uint8_t { kIncremental = 0, kStateSince = 1, kFullMerge = 2 };
