@@ -9,6 +9,8 @@
 
 #include "compact/compact_string.h"
 #include "compact/key_table.h"
+#include "crdt/series.h"
+#include "iot/aggregate.h"
 #include "server/resp_parser.h"
 
 namespace {
@@ -97,6 +99,49 @@ void BM_CompactStringRoundTrip(benchmark::State& state) {
   state.counters["stored_bytes"] = static_cast<double>(sample.heap_bytes());
 }
 BENCHMARK(BM_CompactStringRoundTrip)->Args({100, 0})->Args({100, 1})->Args({1000, 0})->Args({1000, 1});
+
+// Time series: 1 Hz readings with one decimal and +-15 ms of jitter, written live, appended to a
+// series (the TS.ADD path below the command), then decoded, then folded into partial aggregates.
+std::vector<eddy::crdt::SeriesPoint> readings(size_t n) {
+  std::mt19937_64 rng(7);
+  std::vector<eddy::crdt::SeriesPoint> out;
+  for (size_t i = 0; i < n; ++i)
+    out.push_back({1'700'000'000'000 + static_cast<int64_t>(i) * 1000 + static_cast<int64_t>(rng() % 31) - 15,
+                   200 + static_cast<double>(rng() % 50) / 10});
+  return out;
+}
+
+void BM_SeriesAppend(benchmark::State& state) {
+  const auto points = readings(86'400);
+  const eddy::crdt::VersionVector none;
+  const eddy::crdt::NodeIndex node = eddy::crdt::NodeRegistry::intern(0xBE);
+  size_t bytes = 0;
+  for (auto _ : state) {
+    eddy::crdt::SeriesState series;
+    for (const auto& p : points)
+      series.add(eddy::crdt::Stamp{eddy::crdt::hlc_from_millis(p.ts), node}, {&p, 1}, none);
+    bytes = series.heap_bytes();
+    benchmark::DoNotOptimize(series);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(points.size()));
+  state.counters["bytes_per_sample"] = static_cast<double>(bytes) / points.size();
+}
+BENCHMARK(BM_SeriesAppend)->Unit(benchmark::kMillisecond);
+
+void BM_SeriesDecodeAndAggregate(benchmark::State& state) {
+  const auto points = readings(86'400);
+  const eddy::crdt::NodeIndex node = eddy::crdt::NodeRegistry::intern(0xBE);
+  eddy::crdt::SeriesState series;
+  for (const auto& p : points)
+    series.add(eddy::crdt::Stamp{eddy::crdt::hlc_from_millis(p.ts), node}, {&p, 1}, {});
+  for (auto _ : state) {
+    eddy::iot::Partial partial;
+    for (const auto& s : series.range(INT64_MIN, INT64_MAX)) partial.add(s.ts, s.value);
+    benchmark::DoNotOptimize(partial);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(points.size()));
+}
+BENCHMARK(BM_SeriesDecodeAndAggregate)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

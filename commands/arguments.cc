@@ -175,6 +175,8 @@ std::string_view type_name(crdt::KeyType type) {
       return "list";
     case crdt::KeyType::kHash:
       return "hash";
+    case crdt::KeyType::kSeries:
+      return "TSDB-TYPE";  // RedisTimeSeries's module type name
     case crdt::KeyType::kNone:
       break;
   }
@@ -187,6 +189,8 @@ std::string_view encoding_name(const crdt::KeyState& state) {
       return "quicklist";  // Redis 7.0 stores every list as a quicklist
     case crdt::KeyType::kHash:
       return state.hash()->packed() ? "listpack" : "hashtable";
+    case crdt::KeyType::kSeries:
+      return "raw";  // what Redis reports for a module's value
     default:
       break;
   }

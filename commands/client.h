@@ -9,6 +9,8 @@
 
 namespace eddy::commands {
 
+struct AclUser;
+
 // What the engine knows of one connection. server/ creates it, keeps the transport figures
 // (buffers, last interaction) up to date, and supplies the two callbacks the engine may need to
 // reach the socket outside of a reply: closing it (CLIENT KILL) and sending bytes that are not the
@@ -30,6 +32,8 @@ struct Client {
   std::string lib_name;
   std::string lib_ver;
   bool authenticated = true;
+  // The ACL user the connection runs as; null for internal clients, which may run anything.
+  const AclUser* user = nullptr;
   bool close_after_reply = false;  // QUIT, CLIENT KILL of oneself
   std::string last_command = "NULL";
 
@@ -56,5 +60,8 @@ struct Client {
   std::function<void()> resume;
   std::function<void(std::string_view)> send_async;
 };
+
+// The line CLIENT INFO and CLIENT LIST print for a client (client_family.cc); ACL LOG keeps it.
+std::string client_info_line(const Client& c);
 
 }  // namespace eddy::commands

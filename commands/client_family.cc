@@ -14,9 +14,11 @@ int64_t wall_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+}  // namespace
+
 // One line of CLIENT LIST / CLIENT INFO in Redis 7.0's field order. Fields eddy does not have
 // (pub/sub, argv memory) are honest zeros.
-std::string client_line(const Client& c) {
+std::string client_info_line(const Client& c) {
   int64_t now = wall_ms();
   std::string flags = c.blocked ? "b" : c.in_multi ? "x" : "N";
   std::string cmd = c.last_command;
@@ -28,9 +30,11 @@ std::string client_line(const Client& c) {
          std::to_string(c.in_multi ? static_cast<int64_t>(c.multi_queue.size()) : -1) +
          " qbuf=" + std::to_string(c.query_buffer_bytes) + " qbuf-free=0 argv-mem=0 multi-mem=0" +
          " rbs=16384 rbp=0 obl=0 oll=0 omem=" + std::to_string(c.output_buffer_bytes) +
-         " tot-mem=0 events=r cmd=" + cmd + " user=default redir=-1 resp=" +
+         " tot-mem=0 events=r cmd=" + cmd + " user=" + (c.user ? c.user->name : "default") + " redir=-1 resp=" +
          std::to_string(c.resp) + "\n";
 }
+
+namespace {
 
 // CLIENT ID
 void client_id(Context& ctx) { ctx.reply.integer(static_cast<int64_t>(ctx.client.id)); }
@@ -68,7 +72,7 @@ void client_setinfo(Context& ctx) {
 }
 
 // CLIENT INFO
-void client_info(Context& ctx) { ctx.reply.verbatim(client_line(ctx.client)); }
+void client_info(Context& ctx) { ctx.reply.verbatim(client_info_line(ctx.client)); }
 
 // CLIENT LIST [TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]
 void client_list(Context& ctx) {
@@ -98,7 +102,7 @@ void client_list(Context& ctx) {
   if (!only_none)
     for (const auto& [id, client] : ctx.state.clients)
       if (ids.empty() || std::find(ids.begin(), ids.end(), id) != ids.end())
-        out += client_line(*client);
+        out += client_info_line(*client);
   ctx.reply.verbatim(out);
 }
 
@@ -123,6 +127,7 @@ void client_kill(Context& ctx) {
   std::optional<uint64_t> id;
   std::string_view addr, laddr;
   bool skipme = true, none = false;
+  const AclUser* user = nullptr;
   for (size_t i = 2; i + 1 < ctx.args.size(); i += 2) {
     std::string_view opt = ctx.args[i], val = ctx.args[i + 1];
     if (iequals(opt, "ID")) {
@@ -143,7 +148,8 @@ void client_kill(Context& ctx) {
     } else if (iequals(opt, "TYPE")) {
       if (!iequals(val, "normal")) none = true;
     } else if (iequals(opt, "USER")) {
-      if (val != "default") none = true;
+      user = ctx.state.acl.find(val);
+      if (!user) return ctx.reply.error("No such user '" + std::string(val) + "'");
     } else {
       return ctx.reply.error(errors::kSyntax);
     }
@@ -151,7 +157,8 @@ void client_kill(Context& ctx) {
   std::vector<Client*> victims;
   for (const auto& [cid, c] : ctx.state.clients) {
     if (none || (id && cid != *id) || (!addr.empty() && c->addr != addr) ||
-        (!laddr.empty() && c->laddr != laddr) || (skipme && c == &ctx.client))
+        (!laddr.empty() && c->laddr != laddr) || (user && c->user != user) ||
+        (skipme && c == &ctx.client))
       continue;
     victims.push_back(c);
   }

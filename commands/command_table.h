@@ -105,5 +105,7 @@ std::span<const CommandSpec> info_commands();
 std::span<const CommandSpec> config_commands();
 std::span<const CommandSpec> client_commands();
 std::span<const CommandSpec> introspection_commands();  // COMMAND, OBJECT, MEMORY, DEBUG
+std::span<const CommandSpec> timeseries_commands();     // TS.*
+std::span<const CommandSpec> acl_commands();
 
 }  // namespace eddy::commands

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "commands/acl.h"
+#include "commands/errors.h"
 #include "commands/glob.h"
 #include "sync/persistence.h"
 
@@ -92,6 +94,15 @@ Config::Config() {
   add({"auto-aof-rewrite-min-size", {}, K::kMemory, "67108864", true, {}, 0, INT64_MAX});
   add({"journal-segment-size", {}, K::kMemory, "67108864", false, {}, 4096, INT64_MAX});
   add({"requirepass", {}, K::kString, "", true});
+  add({"acllog-max-len", {}, K::kInt, "128", true, {}, 0, INT32_MAX});
+  // TLS as in redis.conf. The files are read when the TLS listener opens, so they are set at
+  // start only.
+  add({"tls-port", {}, K::kInt, "0", false, {}, 0, 65535});
+  add({"tls-cert-file", {}, K::kString, "", false});
+  add({"tls-key-file", {}, K::kString, "", false});
+  add({"tls-ca-cert-file", {}, K::kString, "", false});
+  add({"tls-auth-clients", {}, K::kEnum, "yes", false, {"yes", "no", "optional"}});
+  add({"tls-protocols", {}, K::kString, "", false});
   add({"role", {}, K::kEnum, "edge", false, {"edge", "hub"}});
   add({"node-name", {}, K::kString, "", false});
   add({"hub", {}, K::kString, "", false});
@@ -104,6 +115,15 @@ Config::Config() {
        INT32_MAX});
   add({"hash-max-listpack-value", {"hash-max-ziplist-value"}, K::kMemory, "64", true, {}, 0,
        INT64_MAX});
+}
+
+std::optional<std::string> Config::add_user(std::vector<std::string> words) {
+  if (auto err = validate_user_line(words)) return err;
+  for (const auto& line : user_lines)
+    if (line[0] == words[0])
+      return "Error in user declaration '" + words[0] + "': " + std::string(errors::kAclDuplicateUser);
+  user_lines.push_back(std::move(words));
+  return std::nullopt;
 }
 
 void Config::add(Directive d) {

@@ -59,6 +59,11 @@ class Config {
   // The file read at start, for CONFIG REWRITE and INFO's config_file.
   std::string config_file;
 
+  // `user name rule...` lines (the words after "user"), checked as they are read, so that a bad
+  // one stops the start as in Redis; the engine creates the users from them.
+  std::optional<std::string> add_user(std::vector<std::string> words);
+  std::vector<std::vector<std::string>> user_lines;
+
  private:
   void add(Directive d);
   std::vector<Directive> directives_;

@@ -7,14 +7,24 @@
 namespace eddy::commands {
 namespace {
 
-constexpr std::string_view kWrongPass =
-    "-WRONGPASS invalid username-password pair or user is disabled.";
-
-// The default user as Redis 7.0 has it without ACL files: "nopass" unless requirepass is set.
-bool credentials_ok(Context& ctx, std::string_view user, std::string_view password) {
-  if (user != "default") return false;
-  const std::string& required = ctx.state.config.text("requirepass");
-  return required.empty() || password == required;
+// Redis's ACLAuthenticateUser: on success the connection runs as `user` from now on; a failure
+// leaves the connection as it was and is recorded in ACL LOG.
+bool authenticate(Context& ctx, std::string_view user, std::string_view password) {
+  AclRegistry& acl = ctx.state.acl;
+  if (acl.credentials_ok(user, password)) {
+    ctx.client.authenticated = true;
+    ctx.client.user = acl.find(user);
+    return true;
+  }
+  AclLogEntry entry;
+  entry.reason = "auth";
+  entry.context = ctx.client.in_multi ? "multi" : "toplevel";
+  entry.object = std::string(ctx.args[0]);
+  entry.username = std::string(user);
+  entry.ctime_ms = ctx.state.clock.now_ms();
+  entry.client_info = client_info_line(ctx.client);
+  acl.log_denial(std::move(entry), static_cast<size_t>(ctx.state.config.integer("acllog-max-len")));
+  return false;
 }
 
 // Client names may hold no spaces or control characters (Redis's clientSetNameOrReply).
@@ -51,15 +61,10 @@ void hello(Context& ctx) {
       return ctx.reply.error("Syntax error in HELLO option '" + std::string(ctx.args[j]) + "'");
     }
   }
-  if (!ctx.client.authenticated && !has_auth)
-    return ctx.reply.error(
-        "-NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
-        "select the RESP protocol version at the same time");
-  if (has_auth) {
-    if (!credentials_ok(ctx, user, password)) return ctx.reply.error(kWrongPass);
-    ctx.client.authenticated = true;
-  }
+  if (has_auth && !authenticate(ctx, user, password)) return ctx.reply.error(errors::kWrongPass);
+  // Redis tests the flag itself here, not authRequired(): a client that connected while a
+  // password was required must authenticate even if the password was removed since.
+  if (!ctx.client.authenticated) return ctx.reply.error(errors::kHelloNoAuth);
   if (has_name) {
     if (!valid_client_name(name))
       return ctx.reply.error(
@@ -90,13 +95,10 @@ void hello(Context& ctx) {
 void auth(Context& ctx) {
   if (ctx.args.size() > 3) return ctx.reply.error(errors::kSyntax);
   const bool with_user = ctx.args.size() == 3;
-  if (!with_user && ctx.state.config.text("requirepass").empty())
-    return ctx.reply.error(
-        "AUTH <password> called without any password configured for the default user. Are you "
-        "sure your configuration is correct?");
+  if (!with_user && (ctx.state.acl.default_user().flags & AclUser::kNoPass))
+    return ctx.reply.error(errors::kAuthWithoutPassword);
   std::string_view user = with_user ? ctx.args[1] : "default";
-  if (!credentials_ok(ctx, user, ctx.args.back())) return ctx.reply.error(kWrongPass);
-  ctx.client.authenticated = true;
+  if (!authenticate(ctx, user, ctx.args.back())) return ctx.reply.error(errors::kWrongPass);
   ctx.reply.ok();
 }
 
@@ -116,7 +118,7 @@ void reset(Context& ctx) {
   c.db = 0;
   c.resp = 2;
   c.name.clear();
-  c.authenticated = ctx.state.config.text("requirepass").empty();
+  ctx.state.set_default_user(c);
   ctx.reply.simple("RESET");
 }
 

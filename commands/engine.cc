@@ -43,6 +43,20 @@ EngineState::EngineState(Engine& e, Config& cfg, crdt::Clock& clk)
   config.on_change("loglevel", [](const Config::Directive& d) {
     if (auto level = compact::parse_log_level(d.value)) compact::set_log_level(*level);
   });
+  // requirepass is the default user's password (Redis's ACLUpdateDefaultUserPassword); `user`
+  // lines come after it, so that a `user default ...` line wins as in Redis.
+  acl.set_default_password(config.text("requirepass"));
+  config.on_change("requirepass",
+                   [this](const Config::Directive& d) { acl.set_default_password(d.value); });
+  for (const auto& line : config.user_lines) {
+    AclUser* user = acl.create(line[0]);
+    if (!user) {
+      user = acl.find(line[0]);
+      acl.apply(*user, "reset");
+    }
+    // Config::add_user checked every rule already.
+    for (size_t i = 1; i < line.size(); ++i) acl.apply(*user, line[i]);
+  }
   replica.on_key_changed = [this](int db, std::string_view key) { touch_key(db, key); };
   replica.on_db_changed = [this](int db) { touch_db(db); };
 }
@@ -63,6 +77,35 @@ void EngineState::unwatch_all(Client& client) {
   }
   client.watched_keys.clear();
   client.watch_dirty = false;
+}
+
+bool EngineState::acl_default_needs_auth() const {
+  const AclUser& d = acl.default_user();
+  return !(d.flags & AclUser::kNoPass) || !d.enabled();
+}
+
+void EngineState::set_default_user(Client& client) {
+  client.user = &acl.default_user();
+  client.authenticated = !acl_default_needs_auth();
+}
+
+bool EngineState::acl_allows(Client& client, const CommandSpec& spec,
+                             std::span<const std::string_view> argv, ReplyBuilder& reply) {
+  size_t position = 0;
+  AclDenial denial = acl.check(*client.user, spec, argv, &position);
+  if (denial == AclDenial::kNone) return true;
+  AclLogEntry entry;
+  entry.reason = denial == AclDenial::kCommand ? "command" : "key";
+  entry.context = client.in_multi ? "multi" : "toplevel";
+  entry.object = denial == AclDenial::kCommand ? std::string(spec.name) : std::string(argv[position]);
+  entry.username = client.user->name;
+  entry.ctime_ms = clock.now_ms();
+  entry.client_info = client_info_line(client);
+  acl.log_denial(std::move(entry), static_cast<size_t>(config.integer("acllog-max-len")));
+  std::string text(denial == AclDenial::kKey ? errors::kNoPermKey : errors::kNoPermCommand);
+  if (auto at = text.find("%s"); at != std::string::npos) text.replace(at, 2, spec.name);
+  reject(client, reply, text, &spec);
+  return false;
 }
 
 void EngineState::touch_key(int db, std::string_view key) {
@@ -186,10 +229,13 @@ void EngineState::dispatch(Client& client, std::span<const std::string_view> arg
            spec);
     return;
   }
-  if (!client.authenticated && !(spec->flags & kNoAuth)) {
+  if (!client.authenticated && !(spec->flags & kNoAuth) && acl_default_needs_auth()) {
     reject(client, reply, errors::kNoAuth, spec);
     return;
   }
+  // One test for a user allowed every command on every key, the default user's usual state.
+  if (client.user && !client.user->unrestricted() && !acl_allows(client, *spec, argv, reply))
+    return;
   if ((spec->flags & kWrite) && persistence) {
     if (auto err = persistence->write_error()) {
       reject(client, reply, "-MISCONF Errors writing to the AOF file: " + *err, spec);
@@ -211,7 +257,7 @@ Engine::~Engine() = default;
 
 void Engine::connect(Client& client) {
   client.id = state_->next_client_id++;
-  client.authenticated = state_->config.text("requirepass").empty();
+  state_->set_default_user(client);
   state_->clients.emplace(client.id, &client);
 }
 
@@ -220,6 +266,8 @@ void Engine::disconnect(Client& client) {
   state_->unwatch_all(client);
   state_->clients.erase(client.id);
 }
+
+bool Engine::auth_required(const Client& client) const { return state_->auth_required(client); }
 
 size_t Engine::client_count() const { return state_->clients.size(); }
 

@@ -34,6 +34,10 @@ class Engine {
   void disconnect(Client& client);
   size_t client_count() const;
 
+  // True while the client must still authenticate: server/ applies Redis's small request limits
+  // to it meanwhile.
+  bool auth_required(const Client& client) const;
+
   // Executes one command and appends its reply. After it returns, the connection closes if
   // client.close_after_reply is set (once the reply is written).
   void execute(Client& client, std::span<const std::string_view> argv, ReplyBuilder& reply);

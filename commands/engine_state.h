@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "commands/acl.h"
 #include "commands/client.h"
 #include "commands/command_table.h"
 #include "commands/config.h"
@@ -56,6 +57,7 @@ class EngineState {
   crdt::Clock& clock;
   crdt::Replica replica;
   CommandTable table;
+  AclRegistry acl{table};
   Stats stats;
   Engine::NetStats net;
   std::map<uint64_t, Client*> clients;  // ordered by id, as CLIENT LIST prints them
@@ -110,6 +112,19 @@ class EngineState {
   void call(const CommandSpec& spec, Client& client, std::span<const std::string_view> argv,
             ReplyBuilder& reply);
   void count_error(std::string_view code);
+  // Redis's authRequired: the client has not authenticated and the default user needs a
+  // password (or is off).
+  bool auth_required(const Client& client) const {
+    return !client.authenticated && acl_default_needs_auth();
+  }
+  bool acl_default_needs_auth() const;
+  // Puts a client back on the default user, authenticated if that user needs no password (a new
+  // connection, RESET, and the clients of a deleted user).
+  void set_default_user(Client& client);
+  // The ACL check before a command runs: false (and the NOPERM refusal replied and logged) when
+  // the client's user may not run it.
+  bool acl_allows(Client& client, const CommandSpec& spec, std::span<const std::string_view> argv,
+                  ReplyBuilder& reply);
 
   // Blocking commands. Clients wait per key in the order they blocked; a key that changed while
   // clients wait on it is "ready", and serve_ready_keys runs their commands again after the

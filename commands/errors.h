@@ -29,6 +29,45 @@ inline constexpr std::string_view kWatchInMulti = "WATCH inside MULTI is not all
 inline constexpr std::string_view kExecAbort =
     "-EXECABORT Transaction discarded because of previous errors.";
 inline constexpr std::string_view kNoAuth = "-NOAUTH Authentication required.";
+inline constexpr std::string_view kWrongPass =
+    "-WRONGPASS invalid username-password pair or user is disabled.";
+inline constexpr std::string_view kAuthWithoutPassword =
+    "AUTH <password> called without any password configured for the default user. Are you sure "
+    "your configuration is correct?";
+inline constexpr std::string_view kHelloNoAuth =
+    "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+    "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
+    "protocol version at the same time";
+inline constexpr std::string_view kUnauthMultibulk = "Protocol error: unauthenticated multibulk length";
+inline constexpr std::string_view kUnauthBulk = "Protocol error: unauthenticated bulk length";
+// NOPERM refusals before a command runs ('%s': the command's full name, "config|get").
+inline constexpr std::string_view kNoPermCommand =
+    "-NOPERM this user has no permissions to run the '%s' command";
+inline constexpr std::string_view kNoPermKey =
+    "-NOPERM this user has no permissions to access one of the keys used as arguments";
+// ACL rule refusals (Redis's ACLSetUserStringError).
+inline constexpr std::string_view kAclUnknownName = "Unknown command or category name in ACL";
+inline constexpr std::string_view kAclSyntax = "Syntax error";
+inline constexpr std::string_view kAclPatternAfterAllKeys =
+    "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have "
+    "any effect. Try 'resetkeys' to start with an empty list of patterns";
+inline constexpr std::string_view kAclPatternAfterAllChannels =
+    "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not "
+    "have any effect. Try 'resetchannels' to start with an empty list of channels";
+inline constexpr std::string_view kAclNoSuchPassword =
+    "The password you are trying to remove from the user does not exist";
+inline constexpr std::string_view kAclBadHash =
+    "The password hash must be exactly 64 characters and contain only lowercase hexadecimal "
+    "characters";
+inline constexpr std::string_view kAclDuplicateUser =
+    "Duplicate user found. A user can only be defined once in config files";
+inline constexpr std::string_view kAclFirstArgOfSubcommand =
+    "Allowing first-arg of a subcommand is not supported";
+// eddy's own: Redis 7.0's "(...)" selectors are not implemented.
+inline constexpr std::string_view kAclSelectorsUnsupported = "ACL selectors are not supported";
+inline constexpr std::string_view kAclSpacesInUsername =
+    "Usernames can't contain spaces or null characters";
+inline constexpr std::string_view kAclDeleteDefault = "The 'default' user cannot be removed";
 inline constexpr std::string_view kNoProto = "-NOPROTO unsupported protocol version";
 inline constexpr std::string_view kCursor = "invalid cursor";
 inline constexpr std::string_view kTimeoutNegative = "timeout is negative";

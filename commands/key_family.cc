@@ -37,7 +37,15 @@ void write_copy(Context& ctx, const KeyState& source, int db, std::string_view k
   }
   replica.begin_unit();
   if (replica.peek_any(db, key)) remove_key(ctx, db, key);
-  if (const crdt::ListState* list = source.type() == KeyType::kList ? source.list() : nullptr) {
+  if (source.type() == KeyType::kSeries) {
+    const crdt::SeriesState& series = *source.series();
+    replica.write(crdt::op::SeriesMeta{db, std::string(key), series.config(), {}});
+    crdt::op::SeriesAdd add{db, std::string(key), {}, {}};
+    for (const crdt::SeriesSample& s : series.range(INT64_MIN, INT64_MAX))
+      add.samples.push_back({s.ts, s.value});
+    if (!add.samples.empty()) replica.write(std::move(add));
+  } else if (const crdt::ListState* list =
+                 source.type() == KeyType::kList ? source.list() : nullptr) {
     crdt::op::ListPush push{db, std::string(key), crdt::ListSide::kTail, {}, {}};
     push.values.reserve(list->size());
     for (size_t i = 0; i < list->size(); ++i) push.values.emplace_back(list->value(i, scratch));

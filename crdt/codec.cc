@@ -1,6 +1,7 @@
 #include "crdt/codec.h"
 
 #include <algorithm>
+#include <bit>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -13,6 +14,7 @@
 #include "crdt/cell.h"
 #include "crdt/hash.h"
 #include "crdt/list.h"
+#include "crdt/series.h"
 
 namespace eddy::crdt {
 namespace {
@@ -209,6 +211,21 @@ bool fields(Io& io, T& x) {
     return io(x.db) && io(x.key) && io(x.ids) && io(x.others);
   } else if constexpr (std::is_same_v<X, op::HashSet> || std::is_same_v<X, op::HashRemove>) {
     return io(x.db) && io(x.key) && io(x.fields) && io(x.others);
+  } else if constexpr (std::is_same_v<X, SeriesLabel>) {
+    return io(x.name) && io(x.value);
+  } else if constexpr (std::is_same_v<X, SeriesRule>) {
+    return io(x.dest) && io(x.aggregator) && io(x.duration) && io(x.align);
+  } else if constexpr (std::is_same_v<X, SeriesConfig>) {
+    return io(x.retention_ms) && io(x.chunk_size) && io(x.duplicate_policy) &&
+           io(x.uncompressed) && io(x.labels) && io(x.rules) && io(x.has_source) && io(x.source);
+  } else if constexpr (std::is_same_v<X, SeriesPoint>) {
+    return io(x.ts) && io(x.value);
+  } else if constexpr (std::is_same_v<X, op::SeriesMeta>) {
+    return io(x.db) && io(x.key) && io(x.config) && io(x.seen) && io(x.others);
+  } else if constexpr (std::is_same_v<X, op::SeriesAdd>) {
+    return io(x.db) && io(x.key) && io(x.samples) && io(x.seen) && io(x.others);
+  } else if constexpr (std::is_same_v<X, op::SeriesRemove>) {
+    return io(x.db) && io(x.key) && io(x.from) && io(x.to) && io(x.seen);
   } else if constexpr (std::is_same_v<X, op::FieldAdd>) {
     return io(x.db) && io(x.key) && io(x.field) && io(x.delta) && io(x.total) && io(x.previous) &&
            io(x.birth) && io(x.others);
@@ -244,6 +261,22 @@ class UnitWriter {
   }
   bool operator()(ExpiryAction action) {
     out_.u8(static_cast<uint8_t>(action));
+    return true;
+  }
+  bool operator()(DuplicatePolicy policy) {
+    out_.u8(static_cast<uint8_t>(policy));
+    return true;
+  }
+  bool operator()(Aggregator aggregator) {
+    out_.u8(static_cast<uint8_t>(aggregator));
+    return true;
+  }
+  bool operator()(bool b) {
+    out_.u8(b ? 1 : 0);
+    return true;
+  }
+  bool operator()(double d) {
+    out_.fixed64(std::bit_cast<uint64_t>(d));
     return true;
   }
   bool operator()(const std::string& s) {
@@ -304,6 +337,21 @@ class UnitReader {
   bool operator()(NodeIndex& node) { return stamps_.node(node); }
   bool operator()(ListSide& side) { return enumerator(side, ListSide::kAfter); }
   bool operator()(ExpiryAction& action) { return enumerator(action, ExpiryAction::kSet); }
+  bool operator()(DuplicatePolicy& policy) { return enumerator(policy, DuplicatePolicy::kSum); }
+  bool operator()(Aggregator& aggregator) { return enumerator(aggregator, Aggregator::kTwa); }
+  bool operator()(bool& b) {
+    uint8_t v;
+    if (!in_.u8(v)) return false;
+    if (v > 1) return in_.fail();
+    b = v;
+    return true;
+  }
+  bool operator()(double& d) {
+    uint64_t bits;
+    if (!in_.fixed64(bits)) return false;
+    d = std::bit_cast<double>(bits);
+    return true;
+  }
   bool operator()(std::string& s) { return in_.bytes(s); }
   bool operator()(Decimal& d) { return get_decimal(in_, d); }
   bool operator()(Stamp& s) { return stamps_.stamp(s); }
@@ -419,6 +467,14 @@ bool is_path(std::span<const PathStep> steps) {
   return true;
 }
 
+// What a series relies on in its settings: a positive chunk size (it sizes chunks), no negative
+// retention, rules with positive bucket durations.
+bool valid_series_config(const SeriesConfig& c) {
+  return c.chunk_size > 0 && c.retention_ms >= 0 &&
+         std::all_of(c.rules.begin(), c.rules.end(),
+                     [](const SeriesRule& r) { return r.duration > 0; });
+}
+
 // What applying an effect relies on beyond its wire form: a stamp that is a real dot with room
 // below it for the consecutive stamps the effect takes, databases that are not negative (the
 // upper bound is the replica's: fits_databases), the sides each op uses, paths that are paths.
@@ -440,6 +496,16 @@ bool well_formed(const Effect& e) {
           return o.db >= 0 && !o.id.empty();
         } else if constexpr (std::is_same_v<T, op::HashSet>) {
           return o.db >= 0 && !o.fields.empty();
+        } else if constexpr (std::is_same_v<T, op::SeriesMeta>) {
+          return o.db >= 0 && valid_series_config(o.config);
+        } else if constexpr (std::is_same_v<T, op::SeriesAdd>) {
+          // Samples in strictly increasing timestamp order, as the series stores them.
+          return o.db >= 0 && !o.samples.empty() &&
+                 std::adjacent_find(o.samples.begin(), o.samples.end(), [](auto& a, auto& b) {
+                   return a.ts >= b.ts;
+                 }) == o.samples.end();
+        } else if constexpr (std::is_same_v<T, op::SeriesRemove>) {
+          return o.db >= 0 && o.from <= o.to;
         } else {
           return o.db >= 0;
         }
@@ -661,7 +727,8 @@ bool fits_databases(const Unit& unit, int databases) {
 // --- Key states ----------------------------------------------------------------------------
 
 // Layout of a key state, every stamp as StampWriter writes it:
-//   parts byte (kRegister, kCompressed, kLanes, kShadows of the string cell; kExpiry, kList, kHash)
+//   parts byte (kRegister, kCompressed, kLanes, kShadows of the string cell; kExpiry, kList, kHash,
+//   kSeries)
 //   register:  dot, value                      lanes:   count, then dot, total, floor total,
 //   shadows:   count, then dot, birth, value            floor dot, birth per lane
 //   expiry:    count, then at_ms, dot
@@ -670,6 +737,10 @@ bool fits_databases(const Unit& unit, int databases) {
 //              ancestor], plain value
 //   hash:      form (0 packed, 1 table), count, then per field its name, its cell's parts byte,
 //              [birth, when it has a register], and the cell as above
+//   series:    whether settings follow, [settings dot, settings], chunk count, then per chunk
+//              its sample count, bit length, node table and bytes (crdt/series_chunk.h); shadow
+//              count, then timestamp, value bits, dot per shadow; settings shadow count, then
+//              dot and settings per shadow
 //
 // The friend of the state classes: it writes their parts and rebuilds them through their own
 // storage paths (ListState::append, HashState's packed encoder and table), checking on the way
@@ -679,7 +750,7 @@ struct StateCodec {
   // has the same byte of its own), the key's other parts above.
   static constexpr uint8_t kRegister = 1, kCompressed = 2, kLanes = 4, kShadows = 8;
   static constexpr uint8_t kCellParts = 0x0f;
-  static constexpr uint8_t kExpiry = 0x10, kList = 0x20, kHash = 0x40;
+  static constexpr uint8_t kExpiry = 0x10, kList = 0x20, kHash = 0x40, kSeries = 0x80;
   // A list element's first byte: its side in the low bits, then what follows.
   static constexpr uint8_t kValueStamp = 4, kAncestors = 8, kElementCompressed = 16;
 
@@ -687,7 +758,8 @@ struct StateCodec {
     const KeyState::Extras* extras = state.extras_.get();
     const bool expiry = extras && !extras->expiry.empty();
     const uint8_t parts = cell_parts(state.string_) | (expiry ? kExpiry : 0) |
-                          (state.list() ? kList : 0) | (state.hash() ? kHash : 0);
+                          (state.list() ? kList : 0) | (state.hash() ? kHash : 0) |
+                          (state.series() ? kSeries : 0);
     out.u8(parts);
     StampWriter stamps(out, nullptr);
     encode_cell(state.string_, parts, stamps, out);
@@ -700,19 +772,22 @@ struct StateCodec {
     }
     if (state.list()) encode_list(*state.list(), stamps, out);
     if (state.hash()) encode_hash(*state.hash(), stamps, out);
+    if (state.series()) encode_series(*state.series(), stamps, out);
   }
 
   static bool decode(Decoder& in, std::span<const NodeIndex> nodes, KeyState& out) {
     uint8_t parts;
     if (!in.u8(parts)) return false;
-    if (parts & ~(kCellParts | kExpiry | kList | kHash)) return in.fail();
+    if (parts & ~(kCellParts | kExpiry | kList | kHash | kSeries)) return in.fail();
     StampReader stamps(in, nodes);
     KeyState state;
     if (!decode_cell(in, stamps, parts & kCellParts, state.string_)) return false;
-    if (parts & (kExpiry | kList | kHash)) state.extras_ = std::make_unique<KeyState::Extras>();
+    if (parts & (kExpiry | kList | kHash | kSeries))
+      state.extras_ = std::make_unique<KeyState::Extras>();
     if ((parts & kExpiry) && !decode_expiry(in, stamps, state.extras_->expiry)) return false;
     if ((parts & kList) && !decode_list(in, stamps, state.extras_->list)) return false;
     if ((parts & kHash) && !decode_hash(in, stamps, state.extras_->hash)) return false;
+    if ((parts & kSeries) && !decode_series(in, stamps, state.extras_->series)) return false;
     out = std::move(state);
     return true;
   }
@@ -900,6 +975,103 @@ struct StateCodec {
   // values (compression is for tables), plain fields with a birth the packed form can hold (a
   // delta back from the dot), and converted to a table when over the current limits, as a write
   // would.
+  // A series: its settings when written (dot, then the fields as units write them), then its
+  // chunks as they are in memory, compressed: per chunk its sample count, bit length, node table
+  // and bytes. Loading decodes every chunk (SampleChunk::parse checks it) and builds it again,
+  // so that a loaded chunk holds what appending its samples would have built.
+  static void encode_series(const SeriesState& series, StampWriter& stamps, Encoder& out) {
+    const bool config = !series.config_dot_.empty();
+    out.u8(config ? 1 : 0);
+    if (config) {
+      stamps.stamp(series.config_dot_);
+      NodeTable none;
+      UnitWriter writer(out, none);
+      writer(series.config_);
+    }
+    out.varint(series.chunks_.size());
+    for (const SampleChunk& chunk : series.chunks_) {
+      out.varint(chunk.count());
+      out.varint(chunk.bit_length());
+      out.varint(chunk.nodes().size());
+      for (NodeIndex node : chunk.nodes()) stamps.node(node);
+      out.bytes(chunk.data());
+    }
+    out.varint(series.shadows_.size());
+    for (const SeriesSample& s : series.shadows_) {
+      out.svarint(s.ts);
+      out.fixed64(std::bit_cast<uint64_t>(s.value));
+      stamps.stamp(s.dot);
+    }
+    out.varint(series.config_shadows_.size());
+    for (const auto& [dot, config] : series.config_shadows_) {
+      stamps.stamp(dot);
+      NodeTable none;
+      UnitWriter writer(out, none);
+      writer(config);
+    }
+  }
+
+  // Series invariants: settings a writer could have written, chunks non-empty and valid, in
+  // strictly increasing timestamp order without overlap, and something stored at all.
+  static bool decode_series(Decoder& in, StampReader& stamps, std::unique_ptr<SeriesState>& out) {
+    auto series = std::make_unique<SeriesState>();
+    uint8_t config;
+    if (!in.u8(config) || config > 1) return in.fail();
+    if (config) {
+      if (!stamps.dot(series->config_dot_)) return false;
+      const NodeIndex nobody[] = {0};
+      UnitReader reader(in, nobody);
+      if (!reader(series->config_)) return false;
+      if (!valid_series_config(series->config_)) return in.fail();
+    }
+    uint64_t chunks;
+    if (!in.count(chunks, 4)) return false;
+    if (!config && chunks == 0) return in.fail();
+    std::vector<NodeIndex> nodes;
+    for (uint64_t c = 0; c < chunks; ++c) {
+      uint64_t count, bit_length, n;
+      if (!in.varint(count) || !in.varint(bit_length) || !in.count(n)) return false;
+      nodes.resize(n);
+      for (NodeIndex& node : nodes)
+        if (!stamps.node(node) || node == 0) return in.fail();
+      std::string_view bits;
+      if (!in.bytes(bits)) return false;
+      auto samples = SampleChunk::parse(bits, bit_length, count, nodes);
+      if (!samples) return in.fail();
+      if (!series->chunks_.empty() && samples->front().ts <= series->chunks_.back().last_ts())
+        return in.fail();
+      series->chunks_.push_back(SampleChunk::from(*samples));
+    }
+    // Shadows: in (timestamp, dot) order, each below the winner of its timestamp.
+    uint64_t n;
+    if (!in.count(n, 10)) return false;
+    series->shadows_.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      SeriesSample& s = series->shadows_[i];
+      uint64_t bits;
+      if (!in.svarint(s.ts) || !in.fixed64(bits) || !stamps.dot(s.dot)) return false;
+      s.value = std::bit_cast<double>(bits);
+      SeriesSample scratch;
+      const SeriesSample* winner = series->find(s.ts, scratch);
+      if (!winner || !(s.dot < winner->dot)) return in.fail();
+      if (i > 0) {
+        const SeriesSample& p = series->shadows_[i - 1];
+        if (!(p.ts < s.ts || (p.ts == s.ts && p.dot < s.dot))) return in.fail();
+      }
+    }
+    if (!in.count(n, 4)) return false;
+    for (size_t i = 0; i < n; ++i) {
+      auto& [dot, c] = series->config_shadows_.emplace_back();
+      const NodeIndex nobody[] = {0};
+      UnitReader reader(in, nobody);
+      if (!stamps.dot(dot) || !reader(c)) return false;
+      if (!valid_series_config(c) || !(dot < series->config_dot_)) return in.fail();
+      if (i > 0 && !(series->config_shadows_[i - 1].first < dot)) return in.fail();
+    }
+    out = std::move(series);
+    return true;
+  }
+
   static bool decode_hash(Decoder& in, StampReader& stamps, std::unique_ptr<HashState>& out) {
     uint8_t form;
     uint64_t n;

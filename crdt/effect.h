@@ -49,6 +49,47 @@ struct PathStep {
 
 enum class ExpiryAction : uint8_t { kKeep, kClear, kSet };
 
+// A time series' settings, as TS.CREATE and TS.ALTER give them (RedisTimeSeries's names).
+enum class DuplicatePolicy : uint8_t { kNone, kBlock, kFirst, kLast, kMin, kMax, kSum };
+enum class Aggregator : uint8_t {
+  kAvg, kSum, kMin, kMax, kRange, kCount, kFirst, kLast, kStdP, kStdS, kVarP, kVarS, kTwa
+};
+
+struct SeriesLabel {
+  std::string name;
+  std::string value;
+  friend bool operator==(const SeriesLabel&, const SeriesLabel&) = default;
+};
+
+// A compaction rule of a source series: buckets of `duration` ms aligned to `align`.
+struct SeriesRule {
+  std::string dest;
+  Aggregator aggregator = Aggregator::kAvg;
+  int64_t duration = 0;
+  int64_t align = 0;
+  friend bool operator==(const SeriesRule&, const SeriesRule&) = default;
+};
+
+struct SeriesConfig {
+  int64_t retention_ms = 0;
+  int64_t chunk_size = 4096;
+  DuplicatePolicy duplicate_policy = DuplicatePolicy::kNone;
+  bool uncompressed = false;
+  std::vector<SeriesLabel> labels;
+  std::vector<SeriesRule> rules;
+  bool has_source = false;  // a destination of another series' rule
+  std::string source;
+  friend bool operator==(const SeriesConfig&, const SeriesConfig&) = default;
+};
+
+struct SeriesPoint {
+  int64_t ts = 0;
+  double value = 0;
+  friend bool operator==(const SeriesPoint& a, const SeriesPoint& b) {
+    return a.ts == b.ts && __builtin_memcmp(&a.value, &b.value, sizeof(double)) == 0;
+  }
+};
+
 namespace op {
 
 // SET and everything that writes a whole string value (APPEND and SETRANGE ship the result).
@@ -203,6 +244,42 @@ struct Flush {
   friend bool operator==(const Flush&, const Flush&) = default;
 };
 
+// TS.CREATE, TS.ALTER, TS.CREATERULE, TS.DELETERULE: the series' whole settings, an LWW register
+// (the writer ships the result of its change, as APPEND ships the resulting string).
+struct SeriesMeta {
+  int db = 0;
+  std::string key;
+  SeriesConfig config;
+  VersionVector seen;  // the settings' dots the writer had (the winner and concurrent losers)
+  Observed others;
+  friend bool operator==(const SeriesMeta&, const SeriesMeta&) = default;
+};
+
+// TS.ADD, TS.MADD, TS.INCRBY and compactions: samples in increasing timestamp order, each the
+// value its writer resolved under the duplicate policy. A sample is identified by its timestamp;
+// all take the effect's stamp. A write replaces what its writer saw at the timestamp; of
+// concurrent writes the greatest stamp shows and the others stay hidden, so that removing the
+// winner shows the next (as a string register keeps concurrent losers).
+struct SeriesAdd {
+  int db = 0;
+  std::string key;
+  std::vector<SeriesPoint> samples;
+  VersionVector seen;  // the dots the writer had at these timestamps: what the samples replace
+  Observed others;
+  friend bool operator==(const SeriesAdd&, const SeriesAdd&) = default;
+};
+
+// TS.DEL and retention trimming: an observed-remove of the samples in [from, to] whose dots the
+// writer had seen; a concurrent add in the range survives.
+struct SeriesRemove {
+  int db = 0;
+  std::string key;
+  int64_t from = 0;
+  int64_t to = 0;
+  VersionVector seen;
+  friend bool operator==(const SeriesRemove&, const SeriesRemove&) = default;
+};
+
 struct SwapDb {
   int a = 0;
   int b = 0;
@@ -213,7 +290,8 @@ struct SwapDb {
 
 using Op = std::variant<op::SetString, op::CounterAdd, op::SetExpiry, op::RemoveKey, op::Flush,
                         op::SwapDb, op::ListPush, op::ListInsert, op::ListSet, op::ListRemove,
-                        op::HashSet, op::HashRemove, op::FieldAdd>;
+                        op::HashSet, op::HashRemove, op::FieldAdd, op::SeriesMeta, op::SeriesAdd,
+                        op::SeriesRemove>;
 
 // How many consecutive stamps an effect takes: one per element or field it writes.
 inline size_t stamps_needed(const Op& op) {

@@ -42,6 +42,8 @@ KeyState KeyState::clone() const {
     copy.extras_->expiry = extras_->expiry;
     if (extras_->list) copy.extras_->list = std::make_unique<ListState>(extras_->list->clone());
     if (extras_->hash) copy.extras_->hash = std::make_unique<HashState>(extras_->hash->clone());
+    if (extras_->series)
+      copy.extras_->series = std::make_unique<SeriesState>(extras_->series->clone());
   }
   return copy;
 }
@@ -63,19 +65,32 @@ HashState& KeyState::hash_for_write() {
   return *hash;
 }
 
+SeriesState& KeyState::series_for_write() {
+  auto& series = extras().series;
+  if (!series) series = std::make_unique<SeriesState>();
+  return *series;
+}
+
 void KeyState::drop_empty() {
   if (!extras_) return;
   if (extras_->list && extras_->list->empty()) extras_->list.reset();
   if (extras_->hash && extras_->hash->empty()) extras_->hash.reset();
-  if (extras_->expiry.empty() && !extras_->list && !extras_->hash) extras_.reset();
+  if (extras_->series && extras_->series->empty()) extras_->series.reset();
+  if (extras_->expiry.empty() && !extras_->list && !extras_->hash && !extras_->series)
+    extras_.reset();
 }
 
 KeyType KeyState::type() const {
   const bool string = string_.alive();
   const ListState* l = list();
   const HashState* h = hash();
-  if (string + (l != nullptr) + (h != nullptr) <= 1)
-    return string ? KeyType::kString : l ? KeyType::kList : h ? KeyType::kHash : KeyType::kNone;
+  const SeriesState* ts = series();
+  if (string + (l != nullptr) + (h != nullptr) + (ts != nullptr) <= 1)
+    return string ? KeyType::kString
+           : l    ? KeyType::kList
+           : h    ? KeyType::kHash
+           : ts   ? KeyType::kSeries
+                  : KeyType::kNone;
   // Concurrently created substates of different types: the latest write decides.
   KeyType type = KeyType::kNone;
   Stamp best;
@@ -85,6 +100,7 @@ KeyType KeyState::type() const {
   if (string) consider(KeyType::kString, string_.latest());
   if (l) consider(KeyType::kList, l->latest());
   if (h) consider(KeyType::kHash, h->latest());
+  if (ts) consider(KeyType::kSeries, ts->latest());
   return type;
 }
 
@@ -116,6 +132,7 @@ VersionVector KeyState::context() const {
   string_.add_context(vv);
   if (const ListState* l = list()) l->add_context(vv);
   if (const HashState* h = hash()) h->add_context(vv);
+  if (const SeriesState* ts = series()) ts->add_context(vv);
   return vv;
 }
 
@@ -129,7 +146,8 @@ Observed KeyState::observe() const {
 
 Observed KeyState::observe_others(KeyType type) const {
   const bool others = (type != KeyType::kString && string_.alive()) ||
-                      (type != KeyType::kList && list()) || (type != KeyType::kHash && hash());
+                      (type != KeyType::kList && list()) || (type != KeyType::kHash && hash()) ||
+                      (type != KeyType::kSeries && series());
   return others ? observe() : Observed{};
 }
 
@@ -144,6 +162,7 @@ void KeyState::remove_covered(const Observed& seen, KeyType keep) {
   if (!extras_) return;
   if (keep != KeyType::kList && extras_->list) extras_->list->remove_covered(seen.dots);
   if (keep != KeyType::kHash && extras_->hash) extras_->hash->remove_covered(seen);
+  if (keep != KeyType::kSeries && extras_->series) extras_->series->remove_covered(seen.dots);
 }
 
 void KeyState::apply_remove(const Observed& seen) {
@@ -157,6 +176,7 @@ void KeyState::apply_remove_all_covered(const VersionVector& seen) {
   if (extras_) {
     if (extras_->list) extras_->list->remove_covered(seen);
     if (extras_->hash) extras_->hash->remove_all_covered(seen);
+    if (extras_->series) extras_->series->remove_covered(seen);
     remove_expiry_covered(seen);
   }
   drop_empty();
@@ -235,6 +255,23 @@ void KeyState::apply(const Stamp& stamp, const op::FieldAdd& op) {
   drop_empty();
 }
 
+void KeyState::apply(const Stamp& stamp, const op::SeriesMeta& op) {
+  remove_covered(op.others, KeyType::kSeries);
+  series_for_write().set_config(stamp, op.config, op.seen);
+  drop_empty();
+}
+
+void KeyState::apply(const Stamp& stamp, const op::SeriesAdd& op) {
+  remove_covered(op.others, KeyType::kSeries);
+  series_for_write().add(stamp, op.samples, op.seen);
+  drop_empty();
+}
+
+void KeyState::apply(const Stamp&, const op::SeriesRemove& op) {
+  if (extras_ && extras_->series) extras_->series->remove(op.from, op.to, op.seen);
+  drop_empty();
+}
+
 KeyState KeyState::join(const KeyState& a, const VersionVector& ac, const KeyState& b,
                         const VersionVector& bc) {
   KeyState out;
@@ -254,12 +291,16 @@ KeyState KeyState::join(const KeyState& a, const VersionVector& ac, const KeySta
   std::sort(merged.expiry.begin(), merged.expiry.end(), by_dot);
   static const ListState kNoList;
   static const HashState kNoHash;
+  static const SeriesState kNoSeries;
   if (ae.list || be.list)
     merged.list = std::make_unique<ListState>(ListState::join(
         ae.list ? *ae.list : kNoList, ac, be.list ? *be.list : kNoList, bc));
   if (ae.hash || be.hash)
     merged.hash = std::make_unique<HashState>(HashState::join(
         ae.hash ? *ae.hash : kNoHash, ac, be.hash ? *be.hash : kNoHash, bc));
+  if (ae.series || be.series)
+    merged.series = std::make_unique<SeriesState>(SeriesState::join(
+        ae.series ? *ae.series : kNoSeries, ac, be.series ? *be.series : kNoSeries, bc));
   out.drop_empty();
   return out;
 }
@@ -269,7 +310,7 @@ bool operator==(const KeyState& a, const KeyState& b) {
   if (!a.extras_ || !b.extras_) return !a.extras_ && !b.extras_;
   auto same = [](const auto* x, const auto* y) { return (!x && !y) || (x && y && *x == *y); };
   return a.extras_->expiry == b.extras_->expiry && same(a.list(), b.list()) &&
-         same(a.hash(), b.hash());
+         same(a.hash(), b.hash()) && same(a.series(), b.series());
 }
 
 std::string KeyState::debug_string() const {
@@ -279,6 +320,7 @@ std::string KeyState::debug_string() const {
       out += " expiry=" + std::to_string(e.at_ms) + "@" + debug_stamp(e.dot);
     if (extras_->list) out += " " + extras_->list->debug_string();
     if (extras_->hash) out += " " + extras_->hash->debug_string();
+    if (extras_->series) out += " " + extras_->series->debug_string();
   }
   return out;
 }
@@ -289,6 +331,7 @@ size_t KeyState::heap_bytes() const {
     bytes += sizeof(Extras) + extras_->expiry.capacity() * sizeof(ExpiryEntry);
     if (extras_->list) bytes += sizeof(ListState) + extras_->list->heap_bytes();
     if (extras_->hash) bytes += sizeof(HashState) + extras_->hash->heap_bytes();
+    if (extras_->series) bytes += sizeof(SeriesState) + extras_->series->heap_bytes();
   }
   return bytes;
 }

@@ -13,12 +13,13 @@
 #include "crdt/effect.h"
 #include "crdt/hash.h"
 #include "crdt/list.h"
+#include "crdt/series.h"
 #include "crdt/stamp.h"
 #include "crdt/version_vector.h"
 
 namespace eddy::crdt {
 
-enum class KeyType : uint8_t { kNone, kString, kList, kHash };
+enum class KeyType : uint8_t { kNone, kString, kList, kHash, kSeries };
 
 // One entry of the causal max-register of absolute expiry; kPersist for PERSIST.
 struct ExpiryEntry {
@@ -41,7 +42,7 @@ class KeyState {
   KeyState& operator=(KeyState&&) noexcept = default;
   KeyState clone() const;
 
-  bool alive() const { return string_.alive() || list() || hash(); }
+  bool alive() const { return string_.alive() || list() || hash() || series(); }
   // Entries that are no value (expiry entries of a key whose values are gone): such a key is
   // invisible but kept, so that a concurrent write arriving later finds them, as on replicas
   // that received the effects in another order.
@@ -59,6 +60,7 @@ class KeyState {
   // The list and hash substates; null when the key has none (they are never empty).
   const ListState* list() const { return extras_ ? extras_->list.get() : nullptr; }
   const HashState* hash() const { return extras_ ? extras_->hash.get() : nullptr; }
+  const SeriesState* series() const { return extras_ ? extras_->series.get() : nullptr; }
 
   // The resolved expiry: the greatest surviving entry; nothing when none or PERSIST wins.
   std::optional<int64_t> expire_at() const;
@@ -83,6 +85,9 @@ class KeyState {
   void apply(const Stamp& stamp, const op::HashSet& op, bool compress);
   void apply(const Stamp& stamp, const op::HashRemove& op);
   void apply(const Stamp& stamp, const op::FieldAdd& op);
+  void apply(const Stamp& stamp, const op::SeriesMeta& op);
+  void apply(const Stamp& stamp, const op::SeriesAdd& op);
+  void apply(const Stamp& stamp, const op::SeriesRemove& op);
   void apply_remove(const Observed& seen);
   // FLUSH's form of observed-remove: every dot the VV covers goes, lanes are floored entirely.
   void apply_remove_all_covered(const VersionVector& seen);
@@ -106,11 +111,13 @@ class KeyState {
     std::vector<ExpiryEntry> expiry;  // sorted by dot
     std::unique_ptr<ListState> list;
     std::unique_ptr<HashState> hash;
+    std::unique_ptr<SeriesState> series;
   };
 
   Extras& extras();
   ListState& list_for_write();
   HashState& hash_for_write();
+  SeriesState& series_for_write();
   // Keeps the representation canonical (no empty substate, extras only when non-empty), so that
   // replicas holding the same state hold the same bytes.
   void drop_empty();

@@ -133,6 +133,20 @@ void Replica::fill_context(Op& op) {
           o.previous = lane ? lane->dot : Stamp{};
           o.birth = f ? f->birth : Stamp{};
           if (state) o.others = state->observe_others(KeyType::kHash);
+        } else if constexpr (std::is_same_v<T, op::SeriesMeta> || std::is_same_v<T, op::SeriesAdd>) {
+          const KeyState* state = dbs_[o.db].keys.find(o.key);
+          o.seen = VersionVector{};
+          if (state) o.others = state->observe_others(KeyType::kSeries);
+          if (const SeriesState* series = state ? state->series() : nullptr) {
+            if constexpr (std::is_same_v<T, op::SeriesMeta>)
+              series->add_config_context(o.seen);
+            else
+              for (const SeriesPoint& p : o.samples) series->add_context_at(p.ts, o.seen);
+          }
+        } else if constexpr (std::is_same_v<T, op::SeriesRemove>) {
+          const KeyState* state = dbs_[o.db].keys.find(o.key);
+          o.seen = VersionVector{};
+          if (state && state->series()) state->series()->add_context(o.seen);
         } else if constexpr (std::is_same_v<T, op::Flush>) {
           o.seen = vv_;
           for (int db = 0; db < options_.databases; ++db) {
@@ -284,11 +298,13 @@ void Replica::apply(const Stamp& stamp, const Op& op) {
           apply_to_key(
               o.db, o.key, [&](KeyState& s) { s.apply(stamp, o, options_.compress_values); }, true);
         } else if constexpr (std::is_same_v<T, op::ListRemove> ||
-                             std::is_same_v<T, op::HashRemove>) {
+                             std::is_same_v<T, op::HashRemove> ||
+                             std::is_same_v<T, op::SeriesRemove>) {
           apply_to_key(
               o.db, o.key, [&](KeyState& s) { s.apply(stamp, o); }, false);
         } else if constexpr (std::is_same_v<T, op::CounterAdd> ||
-                             std::is_same_v<T, op::SetExpiry> || std::is_same_v<T, op::FieldAdd>) {
+                             std::is_same_v<T, op::SetExpiry> || std::is_same_v<T, op::FieldAdd> ||
+                             std::is_same_v<T, op::SeriesMeta> || std::is_same_v<T, op::SeriesAdd>) {
           apply_to_key(
               o.db, o.key, [&](KeyState& s) { s.apply(stamp, o); }, true);
         } else if constexpr (std::is_same_v<T, op::RemoveKey>) {

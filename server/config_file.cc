@@ -62,6 +62,10 @@ std::optional<ConfigError> apply_config_text(std::string_view text, commands::Co
       if (auto err = apply_config_text(*included, config, include_depth + 1)) return err;
       continue;
     }
+    if (name == "user") {
+      if (auto err = config.add_user({args.begin() + 1, args.end()})) return fail(*err);
+      continue;
+    }
     std::string value = args[1];
     for (size_t i = 2; i < args.size(); ++i) value += " " + args[i];
     const commands::Config::Directive* d = config.find(name);

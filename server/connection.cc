@@ -6,6 +6,7 @@
 #include "commands/reply.h"
 #include "compact/log.h"
 #include "server/server.h"
+#include "server/tls.h"
 
 namespace eddy::server {
 namespace {
@@ -29,8 +30,10 @@ std::string endpoint_text(const tcp::endpoint& ep) {
 
 }  // namespace
 
-Connection::Connection(Server& server, tcp::socket socket)
-    : server_(server), socket_(std::move(socket)) {}
+Connection::Connection(Server& server, tcp::socket socket, TlsContext* tls)
+    : server_(server), socket_(std::move(socket)) {
+  if (tls) tls_ = std::make_shared<TlsStream>(socket_, *tls);
+}
 
 Connection::~Connection() = default;
 
@@ -71,7 +74,21 @@ void Connection::start() {
   server_.add(this);
   server_.engine().connect(client_);
   server_.engine().net_stats().connections_received++;
-  read();
+  begin();
+}
+
+void Connection::begin() {
+  if (!tls_) return read();
+  tls_->async_handshake([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (self->closed_) return;
+    if (ec) {
+      compact::log(compact::LogLevel::kVerbose,
+                   "Error accepting a client connection: " + ec.message() +
+                       " (addr=" + self->client_.addr + ")");
+      return self->close();
+    }
+    self->read();
+  });
 }
 
 void Connection::close() {
@@ -89,9 +106,13 @@ void Connection::read() {
   reading_ = true;
   char* dst = parser_.prepare(kReadChunk);
   size_t room = kReadChunk;
-  socket_.async_read_some(asio::buffer(dst, room),
-                          [self = shared_from_this()](const boost::system::error_code& ec,
-                                                      size_t n) { self->on_read(ec, n); });
+  auto done = [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+    self->on_read(ec, n);
+  };
+  if (tls_)
+    tls_->async_read_some(dst, room, std::move(done));
+  else
+    socket_.async_read_some(asio::buffer(dst, room), std::move(done));
 }
 
 void Connection::on_read(const boost::system::error_code& ec, size_t n) {
@@ -114,6 +135,14 @@ void Connection::process() {
   limits.max_bulk = config.integer("proto-max-bulk-len");
   parser_.set_limits(limits);
   while (!client_.close_after_reply && !client_.blocked) {
+    // Redis's pre-AUTH request limits, rechecked per command: an AUTH lifts them for the very
+    // next command of the same read.
+    const bool unauthenticated =
+        !client_.authenticated && server_.engine().auth_required(client_);
+    if (unauthenticated != limits.unauthenticated) {
+      limits.unauthenticated = unauthenticated;
+      parser_.set_limits(limits);
+    }
     commands::ReplyBuilder reply(out_, client_.resp);
     RespParser::Status status = parser_.next(argv_);
     if (status == RespParser::Status::kNeedMore) break;
@@ -155,10 +184,13 @@ void Connection::flush() {
   write_in_flight_ = true;
   writing_.swap(out_);
   out_.clear();
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
-                      self->on_written(ec, n);
-                    });
+  auto done = [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+    self->on_written(ec, n);
+  };
+  if (tls_)
+    tls_->async_write(writing_.data(), writing_.size(), std::move(done));
+  else
+    asio::async_write(socket_, asio::buffer(writing_), std::move(done));
 }
 
 void Connection::on_written(const boost::system::error_code& ec, size_t n) {

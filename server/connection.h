@@ -16,13 +16,17 @@
 namespace eddy::server {
 
 class Server;
+class TlsContext;
+class TlsStream;
 
 // One client connection: one read buffer (the parser's), one output buffer filling while at most
 // one write is in flight. Every command of a read batch is executed and all their replies leave
-// in one write, which is what makes pipelining cheap.
+// in one write, which is what makes pipelining cheap. On the TLS port the same reads and writes go
+// through a TlsStream after its handshake; everything above the byte stream is shared.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Server& server, boost::asio::ip::tcp::socket socket);
+  // `tls`: the TLS port's context, or null for a plain connection.
+  Connection(Server& server, boost::asio::ip::tcp::socket socket, TlsContext* tls = nullptr);
   ~Connection();
 
   void start();
@@ -30,6 +34,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const commands::Client& client() const { return client_; }
 
  private:
+  // Reading starts once a TLS handshake, if any, is done.
+  void begin();
   void read();
   void on_read(const boost::system::error_code& ec, size_t n);
   void process();
@@ -40,6 +46,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Server& server_;
   boost::asio::ip::tcp::socket socket_;
+  std::shared_ptr<TlsStream> tls_;
   commands::Client client_;
   RespParser parser_;
   std::vector<std::string_view> argv_;

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstring>
 
+#include "commands/errors.h"
+
 namespace eddy::server {
 namespace {
 
@@ -198,6 +200,8 @@ RespParser::Status RespParser::next_multibulk(std::vector<std::string_view>& arg
   int64_t count = 0;
   if (!parse_length(line.substr(1), count) || count > limits_.max_multibulk)
     return fail("Protocol error: invalid multibulk length");
+  if (limits_.unauthenticated && count > kUnauthMaxArgs)
+    return fail(std::string(commands::errors::kUnauthMultibulk));
   p += line.size() + 2;
   if (count <= 0) {
     pos_ = p;
@@ -215,6 +219,8 @@ RespParser::Status RespParser::next_multibulk(std::vector<std::string_view>& arg
     int64_t len = 0;
     if (!parse_length(line.substr(1), len) || len < 0 || len > limits_.max_bulk)
       return fail("Protocol error: invalid bulk length");
+    if (limits_.unauthenticated && len > kUnauthMaxBulk)
+      return fail(std::string(commands::errors::kUnauthBulk));
     p += line.size() + 2;
     if (static_cast<int64_t>(end_ - p) < len + 2) {
       argv.clear();

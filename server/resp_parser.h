@@ -20,7 +20,12 @@ class RespParser {
     size_t max_inline = 64 * 1024;
     int64_t max_bulk = 512LL * 1024 * 1024;        // proto-max-bulk-len
     int64_t max_multibulk = 1024LL * 1024 * 1024;  // Redis: INT_MAX; 1G keeps argv bounded
+    // Before AUTH, Redis accepts at most 10 arguments of at most 16 KiB each: an
+    // unauthenticated peer cannot make the server buffer much.
+    bool unauthenticated = false;
   };
+  static constexpr int64_t kUnauthMaxArgs = 10;
+  static constexpr int64_t kUnauthMaxBulk = 16 * 1024;
 
   RespParser() = default;
   explicit RespParser(Limits limits) : limits_(limits) {}

@@ -5,6 +5,7 @@
 
 #include "compact/log.h"
 #include "server/connection.h"
+#include "server/tls.h"
 
 namespace eddy::server {
 namespace {
@@ -17,15 +18,45 @@ int64_t wall_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+TlsOptions server_tls_options(const commands::Config& config) {
+  TlsOptions o;
+  o.cert_file = config.text("tls-cert-file");
+  o.key_file = config.text("tls-key-file");
+  o.ca_file = config.text("tls-ca-cert-file");
+  const std::string& auth = config.text("tls-auth-clients");
+  o.verify = auth == "no"         ? TlsOptions::Verify::kNone
+             : auth == "optional" ? TlsOptions::Verify::kOptional
+                                  : TlsOptions::Verify::kRequired;
+  o.protocols = config.text("tls-protocols");
+  return o;
+}
+
 }  // namespace
 
 Server::Server(asio::io_context& io, commands::Config& config, commands::Engine& engine)
     : io_(io), config_(config), engine_(engine), cron_timer_(io) {}
 
+Server::~Server() = default;
+
+std::string Server::listen() {
+  std::string errors;
+  if (const int port = static_cast<int>(config_.integer("port")); port != 0)
+    errors += listen_on(port, nullptr);
+  if (const int tls_port = static_cast<int>(config_.integer("tls-port")); tls_port != 0) {
+    std::string error;
+    tls_ = TlsContext::create(TlsContext::Role::kServer, server_tls_options(config_), error);
+    if (!tls_) return error;
+    errors += listen_on(tls_port, tls_.get());
+  }
+  if (acceptors_.empty() && errors.empty()) errors = "No listening address in 'bind'.";
+  if (!errors.empty() && acceptors_.empty()) return errors;
+  schedule_cron();
+  return "";
+}
+
 // `bind` as in redis.conf: addresses separated by spaces, "*" for every IPv4 address, "::*" for
 // every IPv6 one, and a leading '-' for an address that may be unavailable.
-std::string Server::listen() {
-  const int port = static_cast<int>(config_.integer("port"));
+std::string Server::listen_on(int port, TlsContext* tls) {
   std::istringstream words(config_.text("bind"));
   std::string word, errors;
   while (words >> word) {
@@ -51,17 +82,15 @@ std::string Server::listen() {
                   std::to_string(port) + ": " + ec.message() + ". ";
       continue;
     }
-    accept(*acceptor);
+    accept(*acceptor, tls);
     acceptors_.push_back(std::move(acceptor));
   }
-  if (acceptors_.empty() && errors.empty()) errors = "No listening address in 'bind'.";
-  if (!errors.empty() && acceptors_.empty()) return errors;
-  schedule_cron();
-  return "";
+  return errors;
 }
 
-void Server::accept(tcp::acceptor& acceptor) {
-  acceptor.async_accept([this, &acceptor](const boost::system::error_code& ec, tcp::socket socket) {
+void Server::accept(tcp::acceptor& acceptor, TlsContext* tls) {
+  acceptor.async_accept([this, &acceptor, tls](const boost::system::error_code& ec,
+                                               tcp::socket socket) {
     if (stopped_) return;
     if (!ec) {
       if (static_cast<int64_t>(connections_.size()) >= config_.integer("maxclients")) {
@@ -71,10 +100,10 @@ void Server::accept(tcp::acceptor& acceptor) {
         socket.close(ignored);
         engine_.net_stats().rejected_connections++;
       } else {
-        std::make_shared<Connection>(*this, std::move(socket))->start();
+        std::make_shared<Connection>(*this, std::move(socket), tls)->start();
       }
     }
-    accept(acceptor);
+    accept(acceptor, tls);
   });
 }
 

@@ -16,14 +16,18 @@
 namespace eddy::server {
 
 class Connection;
+class TlsContext;
 
 // The network front end: listeners, connections, and the periodic cron. Everything runs on one
 // io_context thread, which is also the thread that executes commands.
 class Server {
  public:
   Server(boost::asio::io_context& io, commands::Config& config, commands::Engine& engine);
+  ~Server();
 
-  // Opens the listeners of `bind` and `port`. Returns an error text if none could be opened.
+  // Opens the listeners of `bind` on `port` (none for port 0, as in Redis) and, with a
+  // `tls-port`, TLS listeners on the same addresses. Returns an error text if none could be
+  // opened or the TLS files cannot be used.
   std::string listen();
   void stop();
 
@@ -34,7 +38,8 @@ class Server {
   void remove(Connection* c) { connections_.erase(c); }
 
  private:
-  void accept(boost::asio::ip::tcp::acceptor& acceptor);
+  std::string listen_on(int port, TlsContext* tls);
+  void accept(boost::asio::ip::tcp::acceptor& acceptor, TlsContext* tls);
   void schedule_cron();
   void cron();
 
@@ -42,6 +47,7 @@ class Server {
   commands::Config& config_;
   commands::Engine& engine_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  std::unique_ptr<TlsContext> tls_;
   boost::asio::steady_timer cron_timer_;
   std::unordered_set<Connection*> connections_;
   bool stopped_ = false;

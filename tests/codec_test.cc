@@ -137,6 +137,22 @@ Unit rich_unit() {
       op::HashRemove{6, "h", {{"f1", rich_observed()}, {"f3", {}}}, rich_observed()},
       op::FieldAdd{6, "h", "n", Decimal::from_int(-3), *Decimal::parse("1e20"),
                    Stamp{kHlc - 20, node_a()}, Stamp{kHlc - 21, node_b()}, rich_observed()},
+      op::SeriesMeta{2, "ts",
+                     SeriesConfig{86'400'000,
+                                  128,
+                                  DuplicatePolicy::kSum,
+                                  true,
+                                  {{"site", binary}, {"kind", "temp"}},
+                                  {{"ts:avg", Aggregator::kTwa, 60'000, 7}},
+                                  true,
+                                  "src"},
+                     rich_observed().dots, rich_observed()},
+      op::SeriesAdd{2,
+                    "ts",
+                    {{-5, -0.0}, {0, 1.5}, {1'700'000'000'000, 1e300}},
+                    rich_observed().dots,
+                    rich_observed()},
+      op::SeriesRemove{2, "ts", INT64_MIN, 17, rich_observed().dots},
   };
   Unit unit{42, node_a(), {}};
   uint64_t hlc = kHlc;
@@ -316,7 +332,26 @@ Op random_op(Cluster& cluster, int i) {
   const std::string& key = kKeys[rng() % kKeys.size()];
   const KeyState* s = r.peek(0, key);
   const int64_t now = r.now_ms();
-  const unsigned pick = rng() % 24;
+  const unsigned pick = rng() % 28;
+  if (pick >= 24) {  // series: settings, samples (some out of order, some rewritten), removals
+    if (pick == 24) {
+      SeriesConfig config;
+      config.chunk_size = 48;  // tiny chunks: many of them
+      config.labels = {{"l", random_value(rng)}};
+      return op::SeriesMeta{0, key, config, {}, {}};
+    }
+    if (pick == 25) {
+      const int64_t from = static_cast<int64_t>(rng() % 300);
+      return op::SeriesRemove{0, key, from, from + static_cast<int64_t>(rng() % 100), {}};
+    }
+    std::vector<SeriesPoint> points;
+    int64_t ts = static_cast<int64_t>(rng() % 300);
+    for (unsigned n = 1 + rng() % 6; n > 0; --n) {
+      points.push_back({ts, static_cast<double>(static_cast<int64_t>(rng() % 2000) - 1000) / 10});
+      ts += 1 + static_cast<int64_t>(rng() % 20);
+    }
+    return op::SeriesAdd{0, key, points, {}, {}};
+  }
   if (pick < 3) {
     op::SetString set{0, key, random_value(rng), ExpiryAction::kClear, 0, {}};
     if (rng() % 3 == 0) {
@@ -439,7 +474,8 @@ void expect_round_trip(const KeyState& state) {
 }
 
 TEST(KeyStateCodecTest, EveryStateOfRandomHistoriesRoundTrips) {
-  size_t states = 0, lists = 0, tables = 0, shadows = 0, lanes = 0, compressed = 0, mixed = 0;
+  size_t states = 0, lists = 0, tables = 0, shadows = 0, lanes = 0, compressed = 0, mixed = 0,
+         series = 0;
   for_random_histories(300, [&](Cluster& cluster) {
     while (cluster.rng()() % 4 != 0 && cluster.deliver_one()) {
     }
@@ -453,21 +489,24 @@ TEST(KeyStateCodecTest, EveryStateOfRandomHistoriesRoundTrips) {
         shadows += s->debug_string().find("shadow=") != std::string::npos;
         lanes += s->has_counter();
         compressed += s->register_value().is_compressed();
-        mixed += (s->has_register() + (s->list() != nullptr) + (s->hash() != nullptr)) > 1;
+        mixed += (s->has_register() + (s->list() != nullptr) + (s->hash() != nullptr) +
+                  (s->series() != nullptr)) > 1;
+        series += s->series() != nullptr;
         expect_round_trip(*s);
         if (::testing::Test::HasFatalFailure()) return;
       }
     }
   });
-  std::cout << states << " states: " << lists << " lists, " << tables << " hash tables, "
-            << shadows << " with shadows, " << lanes << " counters, " << compressed
-            << " compressed, " << mixed << " of several types\n";
+  std::cout << states << " states: " << lists << " lists, " << tables << " hash tables, " << shadows
+            << " with shadows, " << lanes << " counters, " << compressed << " compressed, " << mixed
+            << " of several types, " << series << " series\n";
   EXPECT_GT(lists, 0u);
   EXPECT_GT(tables, 0u);
   EXPECT_GT(shadows, 0u);
   EXPECT_GT(lanes, 0u);
   EXPECT_GT(compressed, 0u);
   EXPECT_GT(mixed, 0u);
+  EXPECT_GT(series, 0u);
 }
 
 TEST(KeyStateCodecTest, EmptyStateRoundTrips) { expect_round_trip(KeyState{}); }

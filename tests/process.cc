@@ -146,7 +146,8 @@ Process Process::spawn(const std::string& binary, std::vector<std::string> extra
       if (c.connected()) {
         c.send("PING\r\n");
         auto reply = c.read_reply(1000);
-        if (reply && *reply == "+PONG\r\n") return p;
+        // A server that requires a password answers NOAUTH: it is up all the same.
+        if (reply && (*reply == "+PONG\r\n" || reply->rfind("-NOAUTH", 0) == 0)) return p;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
