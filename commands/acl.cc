@@ -343,14 +343,8 @@ std::string AclRegistry::describe_channels(const AclUser& u) const {
 }
 
 std::string AclRegistry::describe(const AclUser& u) const {
-  static constexpr std::pair<uint8_t, std::string_view> kFlags[] = {
-      {AclUser::kOn, "on"},
-      {AclUser::kOff, "off"},
-      {AclUser::kNoPass, "nopass"},
-      {AclUser::kSkipSanitize, "skip-sanitize-payload"},
-      {AclUser::kSanitize, "sanitize-payload"}};
   std::string out;
-  for (const auto& [flag, name] : kFlags)
+  for (const auto& [flag, name] : kAclFlagNames)
     if (u.flags & flag) out.append(name).push_back(' ');
   for (const std::string& p : u.passwords) out += "#" + p + " ";
   std::string keys = describe_keys(u);

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "commands/command_table.h"
@@ -60,6 +61,14 @@ struct AclUser {
   // Nothing to check per command: the hot path of an unrestricted user is this one test.
   bool unrestricted() const { return all_commands && all_keys; }
 };
+
+// The user flags with the names ACL LIST and ACL GETUSER print, in Redis's order.
+inline constexpr std::pair<uint8_t, std::string_view> kAclFlagNames[] = {
+    {AclUser::kOn, "on"},
+    {AclUser::kOff, "off"},
+    {AclUser::kNoPass, "nopass"},
+    {AclUser::kSkipSanitize, "skip-sanitize-payload"},
+    {AclUser::kSanitize, "sanitize-payload"}};
 
 enum class AclDenial { kNone, kCommand, kKey };
 

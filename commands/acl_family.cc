@@ -39,19 +39,13 @@ void acl_getuser(Context& ctx) {
   AclRegistry& acl = ctx.state.acl;
   const AclUser* u = acl.find(ctx.args[2]);
   if (!u) return ctx.reply.null();
-  static constexpr std::pair<uint8_t, std::string_view> kFlags[] = {
-      {AclUser::kOn, "on"},
-      {AclUser::kOff, "off"},
-      {AclUser::kNoPass, "nopass"},
-      {AclUser::kSkipSanitize, "skip-sanitize-payload"},
-      {AclUser::kSanitize, "sanitize-payload"}};
   ReplyBuilder& r = ctx.reply;
   r.map(6);
   r.bulk("flags");
   size_t n = 0;
-  for (const auto& [flag, text] : kFlags) n += (u->flags & flag) ? 1 : 0;
+  for (const auto& [flag, text] : kAclFlagNames) n += (u->flags & flag) ? 1 : 0;
   r.set(n);
-  for (const auto& [flag, text] : kFlags)
+  for (const auto& [flag, text] : kAclFlagNames)
     if (u->flags & flag) r.bulk(text);
   r.bulk("passwords");
   r.array(u->passwords.size());
