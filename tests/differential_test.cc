@@ -1494,15 +1494,22 @@ class Generator {
     if (name == "SETRANGE") return index == 1 ? pick({"0", "3", "-1", "x", "20"}) : pick(kValues);
     if (name == "INCRBY" || name == "DECRBY") return pick(kInts);
     if (name == "INCRBYFLOAT") return pick(kFloats);
-    if (name == "EXPIRE" || name == "PEXPIRE")
-      return index == 1 ? pick({"100000", "1000000", "-1", "0", "abc", "200000"})
-                        : pick(kExpireOptions);
+    if (name == "EXPIRE" || name == "PEXPIRE") {
+      if (index != 1) return pick(kExpireOptions);
+      if (rng_() % 2 == 0) return pick({"-1", "0", "abc"});
+      // A far duration that no other command of the sequence uses: GT and LT compare it with the
+      // key's TTL, and two equal durations set a millisecond apart on one server but within one
+      // millisecond on the other would legitimately compare differently.
+      const int64_t seconds = 150000 + 1000 * static_cast<int64_t>(unique_durations_++);
+      return std::to_string(name == "EXPIRE" ? seconds : seconds * 1000);
+    }
     if (name == "EXPIREAT" || name == "PEXPIREAT")
       return index == 1 ? pick({"1", "99999999999", "abc"}) : pick(kExpireOptions);
     return pick(kValues);
   }
 
   std::mt19937_64 rng_;
+  int unique_durations_ = 0;
 };
 
 TEST_F(DifferentialTest, RandomSequences) {
