@@ -106,8 +106,17 @@ Config::Config() {
   add({"role", {}, K::kEnum, "edge", false, {"edge", "hub"}});
   add({"node-name", {}, K::kString, "", false});
   add({"hub", {}, K::kString, "", false});
+  // What an edge presents to its hub, and the hub's list of accepted edges (sync/edge_tokens.h).
+  add({"hub-token", {}, K::kString, "", false});
+  // The edge reaches its hub over TLS (the hub's tls-port), verified with the tls-* files.
+  add({"sync-tls", {}, K::kBool, "no", false});
+  add({"sync-tokens-file", {}, K::kString, "", false});
   // A hub refuses an edge whose clock runs this far ahead of its own (milliseconds).
   add({"sync-max-clock-skew", {}, K::kInt, "60000", true, {}, 0, INT64_MAX});
+  // Glob patterns, separated by spaces, on key names: a key syncs when it matches an include
+  // pattern (or none is set) and no exclude pattern. The others stay local to this node.
+  add({"sync-include", {}, K::kString, "", true});
+  add({"sync-exclude", {}, K::kString, "", true});
   add({"compact-compression", {}, K::kBool, "no", true});
   add({"hash-max-listpack-entries", {"hash-max-ziplist-entries"}, K::kMemory, "512", true, {}, 0,
        INT64_MAX});

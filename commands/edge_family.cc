@@ -74,8 +74,14 @@ void edge_push(Context& ctx) {
 // The longest a hub holds a pull: an edge asking for more is answered sooner.
 constexpr uint64_t kMaxPullWaitMs = 60'000;
 
-// EDGE.PULL frame: answered at once when the log holds something after the cursor, else held up
-// to the pull's wait (a long poll) until something durable arrives for this edge.
+// How long a pull without a wait may be held for units the log holds but has not fsynced yet.
+constexpr uint64_t kUnsyncedHoldMs = 5'000;
+
+// EDGE.PULL frame: answered at once when the log holds something durable after the cursor, else
+// held up to the pull's wait (a long poll) until something durable arrives for this edge. A pull
+// without a wait (EDGE.SYNC WAIT's probe) is still held while the log has units not fsynced yet,
+// with an fsync asked for at once: a write acknowledged at the hub before the probe must reach
+// the edge with it.
 void edge_pull(Context& ctx) {
   sync::Hub* h = hub(ctx);
   const auto pull = h && said_hello(ctx) ? frame_argument<sync::Pull>(ctx) : std::nullopt;
@@ -83,11 +89,18 @@ void edge_pull(Context& ctx) {
   auto result = h->pull(ctx.client.edge_peer, *pull);
   if (auto* error = std::get_if<std::string>(&result)) return ctx.reply.error("-" + *error);
   const auto& units = std::get<sync::PullReply>(result);
-  if (units.to != units.from || pull->wait_ms == 0)
+  const sync::UnitLog& log = ctx.state.sync->log();
+  const bool unsynced = log.head() > log.durable() && log.head() > pull->cursor;
+  if (units.to != units.from || (pull->wait_ms == 0 && !unsynced))
     return ctx.reply.bulk(sync::encode_frame(units));
+  uint64_t wait = std::min(pull->wait_ms, kMaxPullWaitMs);
+  if (pull->wait_ms == 0) {
+    wait = kUnsyncedHoldMs;
+    ctx.state.persistence->when_fsynced([](uint64_t) {});
+  }
   ctx.client.blocked = true;
-  const auto wait = static_cast<int64_t>(std::min(pull->wait_ms, kMaxPullWaitMs));
-  ctx.state.pull_waiters.push_back({ctx.client.id, *pull, ctx.now_ms() + wait});
+  ctx.state.pull_waiters.push_back(
+      {ctx.client.id, *pull, ctx.now_ms() + static_cast<int64_t>(wait)});
 }
 
 // EDGE.ACK frame
@@ -180,6 +193,44 @@ void edge_peers(Context& ctx) {
   }
 }
 
+// EDGE.CONFLICTS [COUNT n]: the newest register writes that lost to a concurrent one, newest
+// first (10 unless COUNT says; COUNT 0 or a negative count: all that the ring holds).
+void edge_conflicts(Context& ctx) {
+  using std::to_string;
+  int64_t count = 10;
+  if (ctx.args.size() == 3 && iequals(ctx.args[1], "COUNT")) {
+    auto n = crdt::parse_strict_int64(ctx.args[2]);
+    if (!n) return ctx.reply.error(errors::kNotInteger);
+    count = *n;
+  } else if (ctx.args.size() != 1) {
+    return ctx.reply.error(errors::kSyntax);
+  }
+  const auto& entries = ctx.state.replica.conflicts().entries();
+  const size_t shown = count <= 0 ? entries.size()
+                                  : std::min(entries.size(), static_cast<size_t>(count));
+  auto value = [](const std::string& head, size_t size) {
+    return size > head.size()
+               ? head + "... (" + to_string(size - head.size()) + " more bytes)"
+               : head;
+  };
+  auto time_ms = [](const crdt::Stamp& s) { return to_string(crdt::hlc_millis(s.hlc)); };
+  auto node = [](const crdt::Stamp& s) { return to_string(crdt::NodeRegistry::id(s.node)); };
+  ctx.reply.array(shown);
+  for (size_t i = 0; i < shown; ++i) {
+    const crdt::Conflict& c = entries[i];
+    pairs(ctx, {{"db", to_string(c.db)},
+                {"key", c.key},
+                {"field", c.field},
+                {"winner_node", node(c.winner)},
+                {"winner_time_ms", time_ms(c.winner)},
+                {"winner_value", value(c.winner_value, c.winner_size)},
+                {"loser_node", node(c.loser)},
+                {"loser_time_ms", time_ms(c.loser)},
+                {"loser_value", value(c.loser_value, c.loser_size)},
+                {"seen_at_ms", to_string(c.seen_ms)}});
+  }
+}
+
 // A round now, unless EDGE.PAUSE holds the link.
 void sync_now(EngineState& s) {
   const sync::SyncNode::Link& link = s.sync->link();
@@ -236,6 +287,10 @@ const CommandSpec kRows[] = {
      edge_pause, "@edge @fast"},
     {"edge.resume", 1, kNoScript | kFast, 0, 0, 0, "edge", "Syncs with the hub again.", "0.1.0",
      "O(1)", edge_resume, "@edge @fast"},
+    {"edge.conflicts", -1, kLoading | kStale, 0, 0, 0, "edge",
+     "Shows the newest register writes that lost to a concurrent write.", "0.1.0",
+     "O(N) where N is the number of entries shown", edge_conflicts, "@edge",
+     "[count=block(count=pure@COUNT n=integer)]"},
     {"edge.peers", 1, kLoading | kStale, 0, 0, 0, "edge",
      "Shows every edge of this hub: name, link, acknowledged seq, cursor and lag.", "0.1.0",
      "O(N) where N is the number of edges and clients", edge_peers, "@edge"},
@@ -266,7 +321,8 @@ std::vector<std::pair<std::string, std::string>> EngineState::sync_status() cons
       {"role", config.text("role")},
       {"node_name", config.text("node-name")},
       {"replica_id", to_string(replica.replica_id())},
-      {"seq", to_string(replica.seq())}};
+      {"seq", to_string(replica.seq())},
+      {"conflicts", to_string(replica.conflicts().total())}};
   if (!sync) {
     f.emplace_back("hub", "");
     f.emplace_back("link", "none");
@@ -314,7 +370,9 @@ void EngineState::wake_pull_waiters() {
       reply.error("-" + *error);
     } else {
       const auto& units = std::get<sync::PullReply>(result);
-      if (units.to == units.from && now < w.deadline_ms) return false;
+      // A probe (no wait) waits only for the log's fsync; a long poll for units or its deadline.
+      const bool probe_done = w.pull.wait_ms == 0 && sync->log().head() <= sync->log().durable();
+      if (units.to == units.from && now < w.deadline_ms && !probe_done) return false;
       reply.bulk(sync::encode_frame(units));
     }
     client.blocked = false;

@@ -319,11 +319,23 @@ std::optional<std::string> Engine::start_persistence(
   const bool hub = s.config.text("role") == "hub";
   if (hub || !s.config.text("hub").empty()) {
     if (!s.config.flag("appendonly")) return "sync needs the journal: appendonly yes";
-    sync::EdgeOptions edge{s.config.text("node-name"), "",
+    sync::EdgeOptions edge{s.config.text("node-name"), s.config.text("hub-token"),
                            s.config.integer("sync-max-clock-skew")};
+    if (!hub) {
+      auto reload_filter = [&s](const Config::Directive&) {
+        s.sync_filter.set(s.config.text("sync-include"), s.config.text("sync-exclude"));
+      };
+      for (const char* name : {"sync-include", "sync-exclude"}) {
+        s.config.on_change(name, reload_filter);
+        reload_filter(*s.config.find(name));
+      }
+      edge.syncs_key = [&s](std::string_view key) { return s.sync_filter.syncs(key); };
+      s.replica.local_only = [&s](std::string_view key) { return !s.sync_filter.syncs(key); };
+    }
     s.sync = std::make_unique<sync::SyncNode>(
         hub ? sync::SyncNode::Role::kHub : sync::SyncNode::Role::kEdge, s.replica, *s.persistence,
-        std::move(edge), sync::HubOptions{s.config.integer("sync-max-clock-skew")});
+        std::move(edge),
+        sync::HubOptions{s.config.integer("sync-max-clock-skew"), s.config.text("sync-tokens-file")});
   }
   s.replica.refresh_time();
   if (auto err = s.persistence->start(s.replica, s.replica.now_ms())) return err;

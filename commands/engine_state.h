@@ -14,6 +14,7 @@
 #include "commands/command_table.h"
 #include "commands/config.h"
 #include "commands/engine.h"
+#include "commands/key_filter.h"
 #include "commands/reply.h"
 #include "crdt/clock.h"
 #include "crdt/replica.h"
@@ -67,6 +68,8 @@ class EngineState {
   std::unique_ptr<sync::Persistence> persistence;
   // Edge/hub sync: a hub's log, or an edge's outbox; null for a standalone edge.
   std::unique_ptr<sync::SyncNode> sync;
+  // sync-include / sync-exclude, on an edge.
+  KeyFilter sync_filter;
   // EDGE.SYNC WAIT: clients waiting until everything is pushed and a pull found nothing new.
   struct SyncWaiter {
     uint64_t client_id = 0;

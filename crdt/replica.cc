@@ -190,7 +190,9 @@ Replica::Delivery Replica::apply_remote(const Unit& unit) {
   const uint64_t last = applied_seq(unit.origin);
   if (unit.seq <= last) return Delivery::kDuplicate;
   if (unit.origin == node_ || unit.seq != last + 1) return Delivery::kGap;
+  applying_remote_ = true;
   apply_effects(unit);
+  applying_remote_ = false;
   remote_seqs_[unit.origin] = unit.seq;
   return Delivery::kApplied;
 }
@@ -240,8 +242,25 @@ void Replica::restore_remote_seq(NodeIndex origin, uint64_t seq) {
   last = std::max(last, seq);
 }
 
+void Replica::note_conflict(int db, std::string_view key, std::string_view field,
+                            const Stamp& held, const compact::CompactString& held_value,
+                            const Stamp& arriving, std::string_view arriving_value,
+                            const VersionVector& seen) {
+  // Concurrent: the arriving write's author had not seen the register it meets.
+  if (replaying_ || held == arriving || seen.covers(held)) return;
+  std::string scratch;
+  conflicts_.record(db, key, field, held, held_value.view(scratch), arriving, arriving_value,
+                    now_ms_);
+}
+
 Replica::Delivery Replica::replay(const Unit& unit) {
-  if (unit.origin != node_) return apply_remote(unit);
+  if (unit.origin != node_) {
+    // A restart's replay: the conflicts it meets again were recorded when they first arrived.
+    replaying_ = true;
+    const Delivery delivery = apply_remote(unit);
+    replaying_ = false;
+    return delivery;
+  }
   if (unit.seq <= seq_) return Delivery::kDuplicate;
   if (unit.seq != seq_ + 1) return Delivery::kGap;
   apply_effects(unit);
@@ -292,9 +311,31 @@ void Replica::apply(const Stamp& stamp, const Op& op) {
         using T = std::decay_t<decltype(o)>;
         if constexpr (std::is_same_v<T, op::SetString>) {
           apply_to_key(
-              o.db, o.key, [&](KeyState& s) { s.apply(stamp, o, options_.compress_values); }, true);
+              o.db, o.key,
+              [&](KeyState& s) {
+                if (applying_remote_ && s.has_register())
+                  note_conflict(o.db, o.key, {}, s.register_stamp(), s.register_value(), stamp,
+                                o.value, o.seen.dots);
+                s.apply(stamp, o, options_.compress_values);
+              },
+              true);
+        } else if constexpr (std::is_same_v<T, op::HashSet>) {
+          apply_to_key(
+              o.db, o.key,
+              [&](KeyState& s) {
+                const uint64_t first = stamp.hlc - (o.fields.size() - 1);
+                for (size_t i = 0; applying_remote_ && s.hash() && i < o.fields.size(); ++i) {
+                  const op::FieldWrite& w = o.fields[i];
+                  if (const HashField* f = s.hash()->find(w.field); f && f->cell.has_register())
+                    note_conflict(o.db, o.key, w.field, f->cell.register_stamp(),
+                                  f->cell.register_value(), Stamp{first + i, stamp.node}, w.value,
+                                  w.seen.dots);
+                }
+                s.apply(stamp, o, options_.compress_values);
+              },
+              true);
         } else if constexpr (std::is_same_v<T, op::ListPush> || std::is_same_v<T, op::ListInsert> ||
-                             std::is_same_v<T, op::ListSet> || std::is_same_v<T, op::HashSet>) {
+                             std::is_same_v<T, op::ListSet>) {
           apply_to_key(
               o.db, o.key, [&](KeyState& s) { s.apply(stamp, o, options_.compress_values); }, true);
         } else if constexpr (std::is_same_v<T, op::ListRemove> ||
@@ -314,11 +355,15 @@ void Replica::apply(const Stamp& stamp, const Op& op) {
           for (int db = 0; db < options_.databases; ++db) {
             if (o.db >= 0 && db != o.db) continue;
             Database& d = dbs_[db];
+            auto spared = [&](std::string_view key) {
+              return applying_remote_ && local_only && local_only(key);
+            };
             for (const op::KeyFloors& kf : o.counters)
-              if (kf.db == db)
+              if (kf.db == db && !spared(kf.key))
                 if (KeyState* s = d.keys.find(kf.key)) s->apply_remove(kf.floors);
             std::vector<std::string> dead;
             d.keys.for_each([&](std::string_view key, KeyState& s) {
+              if (spared(key)) return;
               s.apply_remove_all_covered(o.seen);
               if (s.alive())
                 refresh_expiry_index(db, key, &s);
@@ -333,6 +378,7 @@ void Replica::apply(const Stamp& stamp, const Op& op) {
             }
             dead.clear();
             d.ghosts.for_each([&](std::string_view key, KeyState& s) {
+              if (spared(key)) return;
               s.apply_remove_all_covered(o.seen);
               if (!s.has_entries()) dead.emplace_back(key);
             });

@@ -10,6 +10,7 @@
 
 #include "compact/key_table.h"
 #include "crdt/clock.h"
+#include "crdt/conflicts.h"
 #include "crdt/effect.h"
 #include "crdt/hlc.h"
 #include "crdt/key_state.h"
@@ -111,12 +112,17 @@ class Replica {
   uint64_t expired_keys() const { return expired_keys_; }
   void reset_stats() { expired_keys_ = 0; }
   const VersionVector& version_vector() const { return vv_; }
+  // The concurrent register writes that lost, as they arrived here (EDGE.CONFLICTS).
+  const ConflictLog& conflicts() const { return conflicts_; }
   uint64_t seq() const { return seq_; }
   uint64_t hlc() const { return hlc_.last(); }
 
   // Hooks for the engine: WATCH invalidation and blocked-client wake-ups.
   std::function<void(int db, std::string_view key)> on_key_changed;
   std::function<void(int db)> on_db_changed;  // FLUSH*, SWAPDB: -1 means every database
+  // Keys that never leave this node (sync-exclude): a FLUSHALL or FLUSHDB made elsewhere leaves
+  // them alone, since that replica could not have seen them.
+  std::function<bool(std::string_view key)> local_only;
 
  private:
   struct Database {
@@ -135,6 +141,10 @@ class Replica {
   void refresh_expiry_index(int db, std::string_view key, const KeyState* state);
   void fill_context(Op& op);
   void delete_expired(int db, std::string_view key);
+  // Records a conflict when a remote register write meets one its author had not seen.
+  void note_conflict(int db, std::string_view key, std::string_view field, const Stamp& held,
+                     const compact::CompactString& held_value, const Stamp& arriving,
+                     std::string_view arriving_value, const VersionVector& seen);
 
   const Clock& clock_;
   ReplicaOptions options_;
@@ -145,6 +155,9 @@ class Replica {
   VersionVector vv_;
   uint64_t seq_ = 0;
   std::unordered_map<NodeIndex, uint64_t> remote_seqs_;  // origin → last seq applied
+  bool applying_remote_ = false;  // inside apply_remote: local_only keys are spared
+  bool replaying_ = false;        // inside replay: conflicts are not recorded again
+  ConflictLog conflicts_;
   EffectSink* sink_ = nullptr;
   int unit_depth_ = 0;
   size_t unit_writes_ = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "compact/log.h"
 #include "crdt/codec.h"
 #include "crdt/stamp.h"
 
@@ -14,11 +15,47 @@ int64_t unit_time_ms(const crdt::Unit& unit) {
 Edge::Edge(crdt::Replica& replica, EdgeOptions options)
     : replica_(replica), options_(std::move(options)) {}
 
-void Edge::on_local_unit(const crdt::Unit& unit) {
-  if (unit.seq <= std::max(acked_, fed_)) return;  // acknowledged, or fed twice
+std::optional<crdt::Unit> Edge::without_local_keys(const crdt::Unit& unit, size_t& dropped) const {
+  dropped = 0;
+  if (!options_.syncs_key) return std::nullopt;
+  auto local = [&](const crdt::Effect& effect) {
+    return std::visit(
+        [&](const auto& o) {
+          if constexpr (requires { o.key; }) return !options_.syncs_key(o.key);
+          if constexpr (std::is_same_v<std::decay_t<decltype(o)>, crdt::op::Flush>) {
+            for (const crdt::op::KeyFloors& floors : o.counters)
+              if (!options_.syncs_key(floors.key)) return true;
+          }
+          return false;
+        },
+        effect.op);
+  };
+  if (std::none_of(unit.effects.begin(), unit.effects.end(), local)) return std::nullopt;
+  // A unit keeps its seq even when nothing of it syncs: the hub counts every seq of its origin.
+  crdt::Unit kept{unit.seq, unit.origin, {}};
+  for (const crdt::Effect& effect : unit.effects) {
+    if (auto* flush = std::get_if<crdt::op::Flush>(&effect.op)) {
+      crdt::op::Flush shared{flush->db, flush->seen, {}};
+      for (const crdt::op::KeyFloors& floors : flush->counters)
+        if (options_.syncs_key(floors.key)) shared.counters.push_back(floors);
+      kept.effects.push_back({effect.stamp, std::move(shared)});
+    } else if (local(effect)) {
+      ++dropped;
+    } else {
+      kept.effects.push_back(effect);
+    }
+  }
+  return kept;
+}
+
+void Edge::on_local_unit(const crdt::Unit& own) {
+  if (own.seq <= std::max(acked_, fed_)) return;  // acknowledged, or fed twice
+  size_t dropped = 0;
+  const std::optional<crdt::Unit> shared = without_local_keys(own, dropped);
+  const crdt::Unit& unit = shared ? *shared : own;
   if (open_.units() == 0) {
     open_first_ = unit.seq;
-    open_first_ms_ = unit_time_ms(unit);
+    open_first_ms_ = unit_time_ms(own);
   }
   open_.add(unit);
   fed_ = unit.seq;
@@ -134,10 +171,14 @@ std::variant<Ack, std::string> Edge::on_pull_reply(const PullReply& reply) {
                std::to_string(crdt::hlc_millis(effect.stamp.hlc) - replica_.now_ms()) +
                " ms ahead of this edge's clock";
   }
+  size_t refused = 0;
   for (size_t i = 0; i < reply.units.size(); ++i) {
-    const crdt::Unit& unit = reply.units[i];
     if (i + kPrefetchAhead < reply.units.size())
       replica_.prefetch(reply.units[i + kPrefetchAhead]);
+    size_t dropped = 0;
+    const std::optional<crdt::Unit> shared = without_local_keys(reply.units[i], dropped);
+    const crdt::Unit& unit = shared ? *shared : reply.units[i];
+    if (dropped != 0 && replica_.applied_seq(unit.origin) < unit.seq) refused += dropped;
     switch (replica_.apply_remote(unit)) {
       case crdt::Replica::Delivery::kApplied:
         if (on_applied) on_applied(unit);
@@ -150,6 +191,11 @@ std::variant<Ack, std::string> Edge::on_pull_reply(const PullReply& reply) {
                std::to_string(replica_.applied_seq(unit.origin)) + ": delivery was not causal";
     }
   }
+  if (refused != 0)
+    compact::log(compact::LogLevel::kWarning,
+                 "Refused " + std::to_string(refused) +
+                     " effect(s) from the hub on keys that do not sync here (sync-include, "
+                     "sync-exclude): those keys stay as this edge has them");
   cursor_ = std::max(cursor_, reply.to);
   return Ack{cursor_};
 }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -24,6 +25,9 @@ struct EdgeOptions {
   // than that alone goes alone).
   size_t batch_units = 10000;
   size_t batch_bytes = 1 << 20;
+  // sync-include / sync-exclude: whether a key leaves this edge (null: every key does). Effects
+  // on the others are never pushed, and the hub's effects on them are refused here.
+  std::function<bool(std::string_view key)> syncs_key;
 };
 
 // A run of an edge's own units in seq order, encoded as EDGE.PUSH carries them
@@ -110,6 +114,8 @@ class Edge {
  private:
   void seal();
   void drop_acked();
+  // The unit without its effects on keys that do not sync, or null when it has none.
+  std::optional<crdt::Unit> without_local_keys(const crdt::Unit& unit, size_t& dropped) const;
 
   crdt::Replica& replica_;
   EdgeOptions options_;

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 
+#include "compact/log.h"
 #include "crdt/codec.h"
 #include "crdt/stamp.h"
+#include "sync/edge_tokens.h"
+#include "sync/file_io.h"
 
 namespace eddy::sync {
 
@@ -11,11 +14,37 @@ namespace {
 
 std::string text(uint64_t n) { return std::to_string(n); }
 
-
 }  // namespace
 
 Hub::Hub(crdt::Replica& replica, UnitLog& log, HubOptions options)
     : replica_(replica), log_(log), options_(options) {}
+
+std::optional<std::string> Hub::authorize(const Hello& hello) const {
+  if (options_.tokens_file.empty()) return std::nullopt;
+  const FileRead file = read_file(options_.tokens_file);
+  if (!file.exists || !file.error.empty()) {
+    compact::log(compact::LogLevel::kWarning,
+                 "Refusing edges: cannot read sync-tokens-file " + options_.tokens_file + ": " +
+                     (file.exists ? file.error : "no such file"));
+    return "REFUSED unauthorized the hub cannot read its tokens file";
+  }
+  auto tokens = EdgeTokens::parse(file.bytes);
+  if (auto* error = std::get_if<std::string>(&tokens)) {
+    compact::log(compact::LogLevel::kWarning,
+                 "Refusing edges: sync-tokens-file " + options_.tokens_file + " " + *error);
+    return "REFUSED unauthorized the hub cannot read its tokens file";
+  }
+  // The same words for an unknown name and a wrong token: a refusal tells nothing to a guesser.
+  if (!std::get<EdgeTokens>(tokens).accepts(hello.node_name, hello.auth_token))
+    return "REFUSED unauthorized node name or token not accepted";
+  // An accepted edge may not speak for another: a replica id the hub knows under another name
+  // is not this edge's to push under.
+  auto known = peers_.find(hello.replica_id);
+  if (known != peers_.end() && known->second.node_name != hello.node_name)
+    return "REFUSED unauthorized replica id " + text(hello.replica_id) + " belongs to edge '" +
+           known->second.node_name + "'";
+  return std::nullopt;
+}
 
 std::variant<HelloReply, std::string> Hub::hello(const Hello& hello, int64_t now_ms) {
   if (hello.proto_version != kProtoVersion)
@@ -26,6 +55,7 @@ std::variant<HelloReply, std::string> Hub::hello(const Hello& hello, int64_t now
     return "REFUSED clock_skew the edge's clock is " + std::to_string(ahead_ms) +
            " ms ahead of the hub's (sync-max-clock-skew is " +
            std::to_string(options_.max_clock_skew_ms) + " ms)";
+  if (auto refusal = authorize(hello)) return *refusal;
   if (hello.replica_id == 0 || hello.replica_id == replica_.replica_id())
     return "REFUSED replica_reused replica id " + text(hello.replica_id) + " is not an edge's";
   const crdt::NodeIndex node = crdt::NodeRegistry::intern(hello.replica_id);
@@ -68,11 +98,16 @@ std::variant<uint64_t, std::string> Hub::push(uint64_t edge_replica_id, const Pu
     if (!crdt::fits_databases(unit, replica_.databases()))
       return "REFUSED databases unit seq " + text(unit.seq) +
              " names a database beyond the hub's " + std::to_string(replica_.databases());
-    for (const crdt::Effect& effect : unit.effects)
+    for (const crdt::Effect& effect : unit.effects) {
+      if (effect.stamp.node != node)
+        return "REFUSED foreign_stamp unit seq " + text(unit.seq) +
+               " carries an effect stamped by replica " +
+               text(crdt::NodeRegistry::id(effect.stamp.node)) + ", not the pushing edge";
       if (crdt::hlc_millis(effect.stamp.hlc) > limit_ms)
         return "REFUSED clock_skew unit seq " + text(unit.seq) + " is stamped " +
                std::to_string(crdt::hlc_millis(effect.stamp.hlc) - replica_.now_ms()) +
                " ms ahead of the hub's clock";
+    }
   }
   for (size_t i = 0; i < push.units.size(); ++i) {
     const crdt::Unit& unit = push.units[i];

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -15,6 +16,9 @@ namespace eddy::sync {
 
 struct HubOptions {
   int64_t max_clock_skew_ms = 60000;  // sync-max-clock-skew
+  // sync-tokens-file: when set, only the edges it lists, with their tokens, may say hello. Read
+  // at every hello, so that tokens change without a restart.
+  std::string tokens_file;
 };
 
 // What the hub knows of one edge, for EDGE.PEERS and for deciding how far the log may be trimmed.
@@ -58,6 +62,8 @@ class Hub {
   // (STATE_SINCE and FULL_MERGE are flags only); a hub must not trim past an edge it still
   // expects to hear from (see min_cursor).
   std::variant<HelloReply, std::string> hello(const Hello& hello, int64_t now_ms);
+  // The sync-tokens-file check of a hello: a refusal, or nothing when the edge may go on.
+  std::optional<std::string> authorize(const Hello& hello) const;
 
   // An edge's own units, seq ascending. Validates the whole batch first (origin, databases,
   // stamps no further ahead than the clock skew allows), then applies unit by unit: a duplicate

@@ -5,11 +5,13 @@
 // every replica must hold the same state, and no acknowledged write may be lost or applied twice.
 // The simulator prints its seeds; EDDY_SIM_SEED replays one, EDDY_SIM_SEEDS sets how many run.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -19,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "compact/sha256.h"
 #include "crdt/clock.h"
 #include "crdt/codec.h"
 #include "crdt/decimal.h"
@@ -26,6 +29,7 @@
 #include "crdt/key_state.h"
 #include "crdt/replica.h"
 #include "sync/edge.h"
+#include "sync/edge_tokens.h"
 #include "sync/hub.h"
 #include "sync/messages.h"
 #include "sync/unit_log.h"
@@ -157,6 +161,69 @@ TEST_F(HubTest, PushOfAnotherReplicasUnitsIsRefusedWhole) {
   EXPECT_EQ(error_of(result).rfind("REFUSED foreign_unit", 0), 0u) << error_of(result);
   EXPECT_EQ(log.head(), 0u);
   EXPECT_EQ(hub_replica.applied_seq(edge_replica.node()), 0u);
+}
+
+TEST_F(HubTest, AUnitCarryingAnotherReplicasStampIsRefusedWhole) {
+  auto units = edge_writes(2, edge_replica, edge_sink);
+  units[1].effects[0].stamp.node = other_replica.node();  // forged: another edge's dot
+  auto result = hub.push(0x5101, Push{units});
+  EXPECT_EQ(error_of(result).rfind("REFUSED foreign_stamp unit seq 2 carries an effect stamped by "
+                                   "replica 20738, not the pushing edge",
+                                   0),
+            0u)
+      << error_of(result);
+  EXPECT_EQ(log.head(), 0u);
+  EXPECT_EQ(hub_replica.applied_seq(edge_replica.node()), 0u);
+}
+
+TEST(EdgeTokensTest, ParsesNamesAndHashesAndNamesTheBadLine) {
+  const std::string hash = compact::sha256_hex("s3cret");
+  auto parsed = EdgeTokens::parse("# edges of the north region\n\n  shop1 " + hash +
+                                  "\r\nshop2\t" + compact::sha256_hex("other") + "  \n");
+  const EdgeTokens& tokens = must(parsed);
+  EXPECT_EQ(tokens.size(), 2u);
+  EXPECT_TRUE(tokens.accepts("shop1", "s3cret"));
+  EXPECT_FALSE(tokens.accepts("shop1", "other"));
+  EXPECT_TRUE(tokens.accepts("shop2", "other"));
+  EXPECT_FALSE(tokens.accepts("shop3", "s3cret"));
+  EXPECT_FALSE(tokens.accepts("", ""));
+  EXPECT_EQ(error_of(EdgeTokens::parse("shop1 " + hash + "\nshop2 abc\n")),
+            "line 2: the token hash must be 64 hex digits (the sha256 of the token)");
+  EXPECT_EQ(error_of(EdgeTokens::parse("shop1\n")),
+            "line 1: the token hash must be 64 hex digits (the sha256 of the token)");
+  EXPECT_EQ(error_of(EdgeTokens::parse("shop1 " + hash + " extra\n")),
+            "line 1: expected <node-name> <token sha256>");
+  EXPECT_EQ(error_of(EdgeTokens::parse("a " + hash + "\na " + hash)),
+            "line 2: node 'a' is listed twice");
+}
+
+// With sync-tokens-file, a hello must carry a listed name and its token, and may not claim a
+// replica id the hub knows under another name.
+TEST_F(HubTest, TokensFileDecidesWhoMaySayHello) {
+  const std::string path = ::testing::TempDir() + "eddy-tokens-" + std::to_string(getpid());
+  {
+    std::ofstream out(path);
+    out << "e " << compact::sha256_hex("right") << "\nf " << compact::sha256_hex("f-token") << "\n";
+  }
+  Hub guarded{hub_replica, log, HubOptions{60000, path}};
+  Hello hello = hello_of(edge_replica);
+  EXPECT_EQ(error_of(guarded.hello(hello, clock.now_ms())),
+            "REFUSED unauthorized node name or token not accepted");
+  hello.auth_token = "wrong";
+  EXPECT_EQ(error_of(guarded.hello(hello, clock.now_ms())),
+            "REFUSED unauthorized node name or token not accepted");
+  hello.auth_token = "right";
+  EXPECT_EQ(must(guarded.hello(hello, clock.now_ms())).hub_replica_id, 0x5100u);
+  // Edge f, with its own valid token, claims e's replica id.
+  hello.node_name = "f";
+  hello.auth_token = "f-token";
+  EXPECT_EQ(error_of(guarded.hello(hello, clock.now_ms())),
+            "REFUSED unauthorized replica id 20737 belongs to edge 'e'");
+  std::remove(path.c_str());
+  hello.node_name = "e";
+  hello.auth_token = "right";
+  EXPECT_EQ(error_of(guarded.hello(hello, clock.now_ms())),
+            "REFUSED unauthorized the hub cannot read its tokens file");
 }
 
 TEST_F(HubTest, AReplicaThatLostAcknowledgedUnitsIsRefused) {

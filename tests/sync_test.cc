@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "compact/sha256.h"
 #include "tests/process.h"
 
 namespace eddy::testing {
@@ -320,6 +322,147 @@ TEST(SyncTest, RestartedEdgeKeepsItsHubCursor) {
       c.a_dir.path(), {"--hub", "127.0.0.1:" + std::to_string(free_port()), "--node-name", "a"}));
   EXPECT_EQ(field(call(c.a->port(), {"EDGE.STATUS"}), "hub_cursor"), cursor);
   EXPECT_EQ(call(c.a->port(), {"LLEN", "l"}), ":20\r\n");
+}
+
+// sync-exclude: an edge's keys that match stay on it, and the hub's writes to such names are
+// refused there, a FLUSHALL from the hub included; CONFIG SET changes the patterns at run time.
+TEST(SyncTest, ExcludedKeysStayLocal) {
+  Cluster c;
+  c.start_hub();
+  c.a.emplace(Process::start_eddy_in(
+      c.a_dir.path(), {"--hub", "127.0.0.1:" + std::to_string(c.hub_port), "--node-name", "a",
+                       "--sync-exclude", "local:* tmp:*"}));
+  const int hub = c.hub->port(), a = c.a->port();
+  EXPECT_EQ(call(a, {"CONFIG", "GET", "sync-exclude"}),
+            "*2\r\n$12\r\nsync-exclude\r\n$13\r\nlocal:* tmp:*\r\n");
+  EXPECT_EQ(call(a, {"SET", "local:a", "edge"}), "+OK\r\n");
+  EXPECT_EQ(call(a, {"INCR", "tmp:n"}), ":1\r\n");
+  EXPECT_EQ(call(a, {"MSET", "local:b", "1", "shared:b", "2"}), "+OK\r\n");
+  EXPECT_EQ(call(hub, {"SET", "local:z", "hub"}), "+OK\r\n");
+  EXPECT_EQ(call(hub, {"SET", "shared:c", "3"}), "+OK\r\n");
+  EXPECT_EQ(call(a, {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(hub, {"EXISTS", "local:a", "local:b", "tmp:n"}), ":0\r\n");
+  EXPECT_EQ(call(hub, {"GET", "shared:b"}), "$1\r\n2\r\n");
+  EXPECT_EQ(call(a, {"GET", "shared:c"}), "$1\r\n3\r\n");
+  EXPECT_EQ(call(a, {"EXISTS", "local:z"}), ":0\r\n");
+  EXPECT_NE(c.a->log().find("Refused 1 effect(s) from the hub"), std::string::npos);
+
+  // The hub's FLUSHALL removes what it has seen, and nothing that never left the edge.
+  EXPECT_EQ(call(hub, {"FLUSHALL"}), "+OK\r\n");
+  EXPECT_EQ(call(a, {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(a, {"EXISTS", "shared:b", "shared:c"}), ":0\r\n");
+  EXPECT_EQ(call(a, {"MGET", "local:a", "local:b", "tmp:n"}),
+            "*3\r\n$4\r\nedge\r\n$1\r\n1\r\n$1\r\n1\r\n");
+
+  // Without the pattern, the next writes to tmp: keys sync.
+  EXPECT_EQ(call(a, {"CONFIG", "SET", "sync-exclude", "local:*"}), "+OK\r\n");
+  EXPECT_EQ(call(a, {"SET", "tmp:m", "now"}), "+OK\r\n");
+  EXPECT_EQ(call(a, {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(hub, {"GET", "tmp:m"}), "$3\r\nnow\r\n");
+  EXPECT_EQ(call(hub, {"EXISTS", "local:a"}), ":0\r\n");
+}
+
+// Two edges write the same string key and hash field while both are cut off: the later writes
+// win everywhere, and EDGE.CONFLICTS shows what lost (the hub sees both conflicts when the second
+// edge's writes arrive; each edge when the other's do).
+TEST(SyncTest, ConflictsShowConcurrentWritesThatLost) {
+  Cluster c;
+  c.start_hub();
+  c.start_a();
+  c.start_b();
+  const int hub = c.hub->port(), a = c.a->port(), b = c.b->port();
+  for (int port : {a, b}) EXPECT_EQ(call(port, {"EDGE.PAUSE"}), "+OK\r\n");
+  EXPECT_EQ(call(a, {"SET", "k", "from-a"}), "+OK\r\n");
+  EXPECT_EQ(call(a, {"HSET", "h", "f", "a", "g", "only-a"}), ":2\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const std::string long_value(100, 'b');
+  EXPECT_EQ(call(b, {"SET", "k", long_value}), "+OK\r\n");
+  EXPECT_EQ(call(b, {"HSET", "h", "f", "b"}), ":1\r\n");
+  EXPECT_EQ(call(a, {"EDGE.RESUME"}), "+OK\r\n");
+  EXPECT_EQ(call(a, {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(hub, {"EDGE.CONFLICTS"}), "*0\r\n");
+  EXPECT_EQ(call(b, {"EDGE.RESUME"}), "+OK\r\n");
+  EXPECT_EQ(call(b, {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(a, {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  for (int port : {hub, a, b}) {
+    EXPECT_EQ(call(port, {"GET", "k"}), "$100\r\n" + long_value + "\r\n");
+    // f's place is its latest entry's birth: b created f too (concurrently), after a.
+    EXPECT_EQ(call(port, {"HGETALL", "h"}),
+              "*4\r\n$1\r\ng\r\n$6\r\nonly-a\r\n$1\r\nf\r\n$1\r\nb\r\n");
+    EXPECT_EQ(field(call(port, {"EDGE.STATUS"}), "conflicts"), "2") << port;
+  }
+  const std::string a_id = field(call(a, {"EDGE.STATUS"}), "replica_id");
+  const std::string b_id = field(call(b, {"EDGE.STATUS"}), "replica_id");
+  // Newest first: the hash field's conflict came after the string key's.
+  const std::string newest = call(hub, {"EDGE.CONFLICTS", "COUNT", "1"});
+  EXPECT_EQ(newest.substr(0, 9), "*1\r\n*20\r\n");
+  EXPECT_EQ(field(newest, "key"), "h");
+  EXPECT_EQ(field(newest, "field"), "f");
+  EXPECT_EQ(field(newest, "winner_node"), b_id);
+  EXPECT_EQ(field(newest, "winner_value"), "b");
+  EXPECT_EQ(field(newest, "loser_node"), a_id);
+  EXPECT_EQ(field(newest, "loser_value"), "a");
+  const std::string both = call(hub, {"EDGE.CONFLICTS"});
+  const std::string older = both.substr(both.find("*20\r\n", 8));
+  EXPECT_EQ(field(older, "key"), "k");
+  EXPECT_EQ(field(older, "field"), "");
+  EXPECT_EQ(field(older, "winner_value"), std::string(64, 'b') + "... (36 more bytes)");
+  EXPECT_EQ(field(older, "loser_value"), "from-a");
+  EXPECT_LT(std::stoll(field(older, "loser_time_ms")), std::stoll(field(older, "winner_time_ms")));
+  EXPECT_EQ(call(hub, {"EDGE.CONFLICTS", "COUNT", "x"}),
+            "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(call(hub, {"EDGE.CONFLICTS", "LIMIT", "1"}), "-ERR syntax error\r\n");
+  // A write that saw the conflict settles it: nothing new is recorded.
+  EXPECT_EQ(call(a, {"SET", "k", "settled"}), "+OK\r\n");
+  EXPECT_EQ(call(a, {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(b, {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(b, {"GET", "k"}), "$7\r\nsettled\r\n");
+  EXPECT_EQ(field(call(hub, {"EDGE.STATUS"}), "conflicts"), "2");
+}
+
+// A hub with sync-tokens-file takes units only from the edges it lists, with their tokens: an
+// edge with a wrong token is refused at hello, says why in EDGE.STATUS, and nothing it wrote
+// reaches the hub.
+TEST(SyncTest, HubRefusesAnEdgeWithAWrongToken) {
+  Cluster c;
+  const std::string tokens = c.hub_dir.path() + "/edges.tokens";
+  {
+    std::ofstream out(tokens);
+    out << "# node-name sha256(token)\n"
+        << "a " << compact::sha256_hex("a-secret") << "\n"
+        << "b " << compact::sha256_hex("b-secret") << "\n";
+  }
+  c.hub.emplace(
+      Process::start_eddy_in(c.hub_dir.path(), {"--role", "hub", "--sync-tokens-file", tokens},
+                             c.hub_port));
+  Argv a_args = c.edge_args("a"), b_args = c.edge_args("b");
+  a_args.insert(a_args.end(), {"--hub-token", "a-secret"});
+  b_args.insert(b_args.end(), {"--hub-token", "a-secret"});  // a's token, not b's
+  c.a.emplace(Process::start_eddy_in(c.a_dir.path(), a_args));
+  c.b.emplace(Process::start_eddy_in(c.b_dir.path(), b_args));
+  EXPECT_EQ(call(c.a->port(), {"SET", "from-a", "1"}), "+OK\r\n");
+  EXPECT_EQ(call(c.b->port(), {"SET", "from-b", "1"}), "+OK\r\n");
+  EXPECT_EQ(call(c.a->port(), {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(c.b->port(), {"EDGE.SYNC", "WAIT", "300"}),
+            "-TIMEOUT the edge has not caught up with its hub in time\r\n");
+  EXPECT_EQ(field(call(c.b->port(), {"EDGE.STATUS"}), "last_error"),
+            "the hub refused: REFUSED unauthorized node name or token not accepted");
+  EXPECT_EQ(field(call(c.b->port(), {"EDGE.STATUS"}), "link"), "down");
+  EXPECT_EQ(call(c.hub->port(), {"KEYS", "*"}), "*1\r\n$6\r\nfrom-a\r\n");
+}
+
+// sync-include: only the keys that match leave the edge.
+TEST(SyncTest, OnlyIncludedKeysSync) {
+  Cluster c;
+  c.start_hub();
+  c.a.emplace(Process::start_eddy_in(
+      c.a_dir.path(), {"--hub", "127.0.0.1:" + std::to_string(c.hub_port), "--node-name", "a",
+                       "--sync-include", "pos:*", "--sync-exclude", "pos:draft:*"}));
+  const int hub = c.hub->port(), a = c.a->port();
+  for (const char* key : {"pos:1", "pos:draft:2", "cache:3"})
+    EXPECT_EQ(call(a, {"SET", key, "v"}), "+OK\r\n");
+  EXPECT_EQ(call(a, {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(hub, {"KEYS", "*"}), "*1\r\n$5\r\npos:1\r\n");
 }
 
 }  // namespace
