@@ -42,7 +42,7 @@ std::string_view text_of(const redisReply& reply) {
 }  // namespace
 
 HubChannel::HubChannel(asio::io_context& io, commands::Engine& engine, std::string host,
-                       std::string port, Purpose purpose)
+                       std::string port, Purpose purpose, TlsContext* tls)
     : io_(io),
       engine_(engine),
       host_(std::move(host)),
@@ -50,6 +50,7 @@ HubChannel::HubChannel(asio::io_context& io, commands::Engine& engine, std::stri
       purpose_(purpose),
       resolver_(io),
       socket_(io),
+      tls_(tls),
       retry_timer_(io),
       watchdog_(io) {}
 
@@ -62,6 +63,7 @@ void HubChannel::stop() {
   ++generation_;
   boost::system::error_code ec;
   socket_.close(ec);
+  tls_stream_.reset();
   retry_timer_.cancel();
   watchdog_.cancel();
 }
@@ -96,10 +98,24 @@ void HubChannel::connect() {
                                 return self->fail("can't connect to the hub: " + ec2.message());
                               boost::system::error_code ignored;
                               self->socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-                              self->read();
-                              self->hello();
+                              if (!self->tls_) return self->ready();
+                              self->tls_stream_ =
+                                  std::make_shared<TlsStream>(self->socket_, *self->tls_);
+                              self->tls_stream_->async_handshake(
+                                  [self, generation](const boost::system::error_code& ec3) {
+                                    if (generation != self->generation_) return;
+                                    if (ec3)
+                                      return self->fail("TLS handshake with the hub failed: " +
+                                                        ec3.message());
+                                    self->ready();
+                                  });
                             });
       });
+}
+
+void HubChannel::ready() {
+  read();
+  hello();
 }
 
 void HubChannel::send(std::vector<std::string> argv, OnReply on_reply, uint64_t wait_ms) {
@@ -112,14 +128,17 @@ void HubChannel::send(std::vector<std::string> argv, OnReply on_reply, uint64_t 
 void HubChannel::write() {
   if (writing_ || out_.empty()) return;
   writing_ = std::make_shared<std::string>(std::exchange(out_, {}));
-  asio::async_write(socket_, asio::buffer(*writing_),
-                    [self = shared_from_this(), bytes = writing_, generation = generation_](
-                        const boost::system::error_code& ec, size_t) {
-                      if (generation != self->generation_) return;
-                      self->writing_.reset();
-                      if (ec) return self->fail("lost the hub: " + ec.message());
-                      self->write();
-                    });
+  auto written = [self = shared_from_this(), bytes = writing_, generation = generation_](
+                     const boost::system::error_code& ec, size_t) {
+    if (generation != self->generation_) return;
+    self->writing_.reset();
+    if (ec) return self->fail("lost the hub: " + ec.message());
+    self->write();
+  };
+  if (tls_stream_)
+    tls_stream_->async_write(writing_->data(), writing_->size(), std::move(written));
+  else
+    asio::async_write(socket_, asio::buffer(*writing_), std::move(written));
 }
 
 void HubChannel::arm_watchdog(uint64_t wait_ms) {
@@ -132,8 +151,8 @@ void HubChannel::arm_watchdog(uint64_t wait_ms) {
 }
 
 void HubChannel::read() {
-  socket_.async_read_some(asio::buffer(in_), [self = shared_from_this(), generation = generation_](
-                                                 const boost::system::error_code& ec, size_t n) {
+  auto received = [self = shared_from_this(), generation = generation_](
+                      const boost::system::error_code& ec, size_t n) {
     if (generation != self->generation_) return;
     if (ec) return self->fail("lost the hub: " + ec.message());
     redisReaderFeed(self->reader_, self->in_, n);
@@ -155,7 +174,11 @@ void HubChannel::read() {
       if (generation != self->generation_) return;  // the reply ended the connection
     }
     self->read();
-  });
+  };
+  if (tls_stream_)
+    tls_stream_->async_read_some(in_, sizeof in_, std::move(received));
+  else
+    socket_.async_read_some(asio::buffer(in_), std::move(received));
 }
 
 void HubChannel::fail(const std::string& why) {
@@ -168,6 +191,7 @@ void HubChannel::fail(const std::string& why) {
   waiting_.clear();
   boost::system::error_code ec;
   socket_.close(ec);
+  tls_stream_.reset();
   watchdog_.cancel();
   if (state_ == State::kStopped || state_ == State::kPaused) return;
   state_ = State::kDown;
@@ -192,6 +216,7 @@ void HubChannel::pause() {
     waiting_.clear();
     boost::system::error_code ec;
     socket_.close(ec);
+    tls_stream_.reset();
     watchdog_.cancel();
   }
   retry_timer_.cancel();
@@ -324,10 +349,10 @@ void HubChannel::on_pulled(const redisReply& reply, int64_t sent_ms) {
 }
 
 EdgeClient::EdgeClient(asio::io_context& io, commands::Engine& engine, std::string host,
-                       std::string port)
+                       std::string port, TlsContext* tls)
     : engine_(engine),
-      push_(std::make_shared<HubChannel>(io, engine, host, port, HubChannel::Purpose::kPush)),
-      pull_(std::make_shared<HubChannel>(io, engine, host, port, HubChannel::Purpose::kPull)) {}
+      push_(std::make_shared<HubChannel>(io, engine, host, port, HubChannel::Purpose::kPush, tls)),
+      pull_(std::make_shared<HubChannel>(io, engine, host, port, HubChannel::Purpose::kPull, tls)) {}
 
 void EdgeClient::start() {
   sync::SyncNode::Link& link = engine_.state().sync->link();
@@ -349,6 +374,19 @@ void EdgeClient::stop() {
   link.wake = link.sync_now = link.pause = nullptr;
   push_->stop();
   pull_->stop();
+}
+
+TlsOptions hub_tls_options(const commands::Config& config, const std::string& host) {
+  TlsOptions o;
+  o.cert_file = config.text("tls-cert-file");
+  o.key_file = config.text("tls-key-file");
+  o.ca_file = config.text("tls-ca-cert-file");
+  o.verify = TlsOptions::Verify::kRequired;
+  o.protocols = config.text("tls-protocols");
+  boost::system::error_code not_ip;
+  asio::ip::make_address(host, not_ip);
+  if (not_ip) o.server_name = host;
+  return o;
 }
 
 }  // namespace eddy::server

@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "commands/config.h"
 #include "commands/engine.h"
+#include "server/tls.h"
 
 struct redisReader;
 struct redisReply;
@@ -32,8 +34,9 @@ namespace eddy::server {
 class HubChannel : public std::enable_shared_from_this<HubChannel> {
  public:
   enum class Purpose { kPush, kPull };
+  // `tls`: the client TLS context when the hub is reached over TLS (sync-tls), else null.
   HubChannel(boost::asio::io_context& io, commands::Engine& engine, std::string host,
-             std::string port, Purpose purpose);
+             std::string port, Purpose purpose, TlsContext* tls);
   ~HubChannel();
   HubChannel(const HubChannel&) = delete;
   HubChannel& operator=(const HubChannel&) = delete;
@@ -51,6 +54,8 @@ class HubChannel : public std::enable_shared_from_this<HubChannel> {
   using OnReply = std::function<void(const redisReply&)>;
 
   void connect();
+  // The connection is open (and, over TLS, the handshake done): read, and say hello.
+  void ready();
   // wait_ms: how long the hub may hold the reply on purpose (a long poll).
   void send(std::vector<std::string> argv, OnReply on_reply, uint64_t wait_ms = 0);
   void write();
@@ -74,6 +79,8 @@ class HubChannel : public std::enable_shared_from_this<HubChannel> {
   Purpose purpose_;
   boost::asio::ip::tcp::resolver resolver_;
   boost::asio::ip::tcp::socket socket_;
+  TlsContext* tls_;
+  std::shared_ptr<TlsStream> tls_stream_;  // this connection's TLS, over socket_
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer watchdog_;
   redisReader* reader_ = nullptr;
@@ -96,8 +103,9 @@ class HubChannel : public std::enable_shared_from_this<HubChannel> {
 // node so that new durable units, EDGE.SYNC, EDGE.PAUSE and EDGE.RESUME reach them.
 class EdgeClient {
  public:
+  // `tls`, which must outlive the client: the hub is reached over TLS (null: plain TCP).
   EdgeClient(boost::asio::io_context& io, commands::Engine& engine, std::string host,
-             std::string port);
+             std::string port, TlsContext* tls);
   void start();
   void stop();
 
@@ -106,5 +114,11 @@ class EdgeClient {
   std::shared_ptr<HubChannel> push_;
   std::shared_ptr<HubChannel> pull_;
 };
+
+// sync-tls: how an edge reaches its hub over TLS, as Redis's tls-replication reaches a master.
+// The hub's certificate is verified against tls-ca-cert-file and must name `host` (unless `host`
+// is an IP address: Mbed TLS 2.28 cannot match IP addresses, so the CA alone vouches for it);
+// tls-cert-file and tls-key-file, when set, are presented as the edge's client certificate.
+TlsOptions hub_tls_options(const commands::Config& config, const std::string& host);
 
 }  // namespace eddy::server

@@ -104,6 +104,18 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // sync-tls: the edge's TLS towards its hub, checked before anything listens.
+  std::unique_ptr<eddy::server::TlsContext> hub_tls;
+  if (const std::string& hub = config.text("hub"); !hub.empty() && config.flag("sync-tls")) {
+    std::string tls_error;
+    hub_tls = eddy::server::TlsContext::create(
+        eddy::server::TlsContext::Role::kClient,
+        eddy::server::hub_tls_options(config, hub.substr(0, hub.rfind(':'))), tls_error);
+    if (!hub_tls) {
+      log(LogLevel::kWarning, "sync-tls: " + tls_error);
+      return 1;
+    }
+  }
   std::string error = server.listen();
   if (!error.empty()) {
     log(LogLevel::kWarning, error);
@@ -116,8 +128,10 @@ int main(int argc, char** argv) {
   std::shared_ptr<eddy::server::EdgeClient> edge_client;
   if (const std::string& hub = config.text("hub"); !hub.empty()) {
     const auto colon = hub.rfind(':');
+    const std::string host = hub.substr(0, colon);
     edge_client = std::make_shared<eddy::server::EdgeClient>(
-        io, engine, hub.substr(0, colon), colon == std::string::npos ? "6379" : hub.substr(colon + 1));
+        io, engine, host, colon == std::string::npos ? "6379" : hub.substr(colon + 1),
+        hub_tls.get());
     edge_client->start();
     log(LogLevel::kNotice, "Syncing with the hub at " + hub);
   }

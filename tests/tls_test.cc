@@ -232,5 +232,49 @@ TEST_F(TlsTest, TlsStreamClientRefusesAWrongServerName) {
   EXPECT_TRUE(result);
 }
 
+// sync-tls: an edge reaches its hub's tls-port, verifies the hub's certificate against its CA and
+// presents its own; an edge that trusts another CA never gets past the handshake, and nothing it
+// wrote reaches the hub.
+TEST_F(TlsTest, EdgeSyncsWithItsHubOverTls) {
+  Start("yes", {"--role", "hub"});
+  auto edge = [&](const std::string& name, const std::string& ca) {
+    return Process::start_eddy({"--hub", "localhost:" + std::to_string(tls_port_), "--node-name",
+                                name, "--sync-tls", "yes", "--tls-ca-cert-file",
+                                certs_->path(ca), "--tls-cert-file", certs_->path("client.crt"),
+                                "--tls-key-file", certs_->path("client.key")});
+  };
+  auto call = [](int port, const std::vector<std::string>& argv) {
+    RawClient c(port);
+    return c.command(argv).value_or("<no reply>");
+  };
+  Process trusting = edge("e1", "ca.crt");
+  EXPECT_EQ(call(trusting.port(), {"SET", "k", "over-tls"}), "+OK\r\n");
+  EXPECT_EQ(call(trusting.port(), {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(eddy_->port(), {"GET", "k"}), "$8\r\nover-tls\r\n");
+  EXPECT_EQ(call(eddy_->port(), {"SET", "from-hub", "1"}), "+OK\r\n");
+  EXPECT_EQ(call(trusting.port(), {"EDGE.SYNC", "WAIT", "10000"}), "+OK\r\n");
+  EXPECT_EQ(call(trusting.port(), {"GET", "from-hub"}), "$1\r\n1\r\n");
+
+  Process wary = edge("e2", "otherca.crt");
+  EXPECT_EQ(call(wary.port(), {"SET", "x", "1"}), "+OK\r\n");
+  EXPECT_EQ(call(wary.port(), {"EDGE.SYNC", "WAIT", "500"}),
+            "-TIMEOUT the edge has not caught up with its hub in time\r\n");
+  EXPECT_NE(call(wary.port(), {"EDGE.STATUS"}).find("TLS handshake with the hub failed"),
+            std::string::npos);
+  EXPECT_EQ(call(eddy_->port(), {"EXISTS", "x"}), ":0\r\n");
+}
+
+// An edge asked to use TLS without a CA to verify the hub with does not start.
+TEST_F(TlsTest, EdgeWithoutACaForItsHubDoesNotStart) {
+  TempDir dir;
+  const std::string out = run(std::string(EDDY_BINARY) + " --port " +
+                              std::to_string(free_port()) + " --hub localhost:1 --node-name e " +
+                              "--sync-tls yes --dir " + dir.path());
+  EXPECT_NE(out.find("sync-tls: Failed to configure TLS: a CA file is required to verify the "
+                     "server"),
+            std::string::npos)
+      << out;
+}
+
 }  // namespace
 }  // namespace eddy::testing
