@@ -24,7 +24,7 @@ cmake --build build-asan -j "$jobs"
 # The parsers of outside bytes under libFuzzer for a short time each.
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug \
       -DEDDY_SANITIZE=ON -DEDDY_FUZZ=ON -DEDDY_BUILD_TESTS=OFF -DEDDY_BUILD_BENCH=OFF
-cmake --build build-fuzz -j "$jobs" --target resp_parser_fuzz config_fuzz acl_fuzz codec_fuzz \
+cmake --build build-fuzz -j "$jobs" --target resp_parser_fuzz http_request_fuzz config_fuzz acl_fuzz codec_fuzz \
       series_chunk_fuzz journal_fuzz snapshot_fuzz frame_fuzz edge_tokens_fuzz
 (cd build-fuzz && ctest -j "$jobs" --output-on-failure)
 echo "all tests passed"

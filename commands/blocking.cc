@@ -75,9 +75,12 @@ void EngineState::serve_ready_keys() {
         rerunning_ = true;
         still_blocked_ = false;
         Context ctx(*this, *entry.client, reply, argv);
+        const int64_t start = clock.now_us();
         entry.spec->handler(ctx);
         rerunning_ = false;
         if (still_blocked_) continue;
+        const int64_t end = clock.now_us(), served = std::max<int64_t>(end - start, 0);
+        obs.after_unblock(*entry.spec, *entry.client, argv, end, entry.call_us + served, served);
         unblock(*entry.client, out);
       }
     }
@@ -89,6 +92,9 @@ void EngineState::expire_blocked(int64_t now_ms) {
   for (const auto& [id, entry] : blocked)
     if (entry.deadline_ms != 0 && entry.deadline_ms <= now_ms) expired.push_back(entry.client);
   for (Client* client : expired) {
+    const BlockedClient& entry = blocked[client->id];
+    const std::vector<std::string_view> argv(entry.argv.begin(), entry.argv.end());
+    obs.after_unblock(*entry.spec, *client, argv, clock.now_us(), entry.call_us, 0);
     std::string out;
     ReplyBuilder reply(out, client->resp);
     reply.null_array();

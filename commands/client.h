@@ -52,6 +52,8 @@ struct Client {
 
   // In a blocking command: the connection executes nothing more until `resume` is called.
   bool blocked = false;
+  // MONITOR: the connection receives a line for every command run (send_async).
+  bool monitor = false;
 
   // On a hub: the replica id of the edge that said EDGE.HELLO on this connection (0: none).
   uint64_t edge_peer = 0;

@@ -20,7 +20,7 @@ int64_t wall_ms() {
 // (pub/sub, argv memory) are honest zeros.
 std::string client_info_line(const Client& c) {
   int64_t now = wall_ms();
-  std::string flags = c.blocked ? "b" : c.in_multi ? "x" : "N";
+  std::string flags = c.monitor ? "O" : c.blocked ? "b" : c.in_multi ? "x" : "N";
   std::string cmd = c.last_command;
   return "id=" + std::to_string(c.id) + " addr=" + c.addr + " laddr=" + c.laddr +
          " fd=" + std::to_string(c.fd) + " name=" + c.name +

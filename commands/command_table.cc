@@ -37,7 +37,7 @@ CommandTable::CommandTable() {
                       persistence_commands(), edge_commands(), connection_commands(),
                       transaction_commands(), info_commands(), config_commands(),
                       client_commands(), introspection_commands(), acl_commands(),
-                      timeseries_commands()})
+                      timeseries_commands(), observability_commands()})
     for (const CommandSpec& spec : family) rows_.push_back(&spec);
   std::sort(rows_.begin(), rows_.end(),
             [](const CommandSpec* a, const CommandSpec* b) { return a->name < b->name; });

@@ -107,5 +107,6 @@ std::span<const CommandSpec> client_commands();
 std::span<const CommandSpec> introspection_commands();  // COMMAND, OBJECT, MEMORY, DEBUG
 std::span<const CommandSpec> timeseries_commands();     // TS.*
 std::span<const CommandSpec> acl_commands();
+std::span<const CommandSpec> observability_commands();  // SLOWLOG, LATENCY, MONITOR
 
 }  // namespace eddy::commands

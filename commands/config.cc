@@ -75,12 +75,18 @@ Config::Config() {
   add({"loglevel", {}, K::kEnum, "notice", true, {"debug", "verbose", "notice", "warning"}});
   add({"logfile", {}, K::kString, "", false});
   add({"proto-max-bulk-len", {}, K::kMemory, "536870912", true, {}, 1024 * 1024, INT64_MAX});
+  add({"client-output-buffer-limit", {}, K::kBufferLimits,
+       "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", true});
   add({"client-query-buffer-limit", {}, K::kMemory, "1073741824", true, {}, 1024 * 1024,
        INT64_MAX});
   add({"maxmemory", {}, K::kMemory, "0", true, {}, 0, INT64_MAX});
   add({"maxmemory-policy", {}, K::kEnum, "noeviction", true,
        {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
         "allkeys-lfu", "allkeys-random", "noeviction"}});
+  add({"maxmemory-samples", {}, K::kInt, "5", true, {}, 1, INT32_MAX});
+  add({"maxmemory-eviction-tenacity", {}, K::kInt, "10", true, {}, 0, 100});
+  add({"lfu-log-factor", {}, K::kInt, "10", true, {}, 0, INT32_MAX});
+  add({"lfu-decay-time", {}, K::kInt, "1", true, {}, 0, INT32_MAX});
   // An edge without a journal could not sync, so eddy journals by default (Redis does not).
   add({"appendonly", {}, K::kBool, "yes", false});
   add({"appendfsync", {}, K::kEnum, "everysec", true, {"always", "everysec", "no"}});
@@ -95,6 +101,12 @@ Config::Config() {
   add({"journal-segment-size", {}, K::kMemory, "67108864", false, {}, 4096, INT64_MAX});
   add({"requirepass", {}, K::kString, "", true});
   add({"acllog-max-len", {}, K::kInt, "128", true, {}, 0, INT32_MAX});
+  // SLOWLOG and LATENCY as in Redis 7.0 (µs, entries, ms), and the Prometheus endpoint
+  // (server/metrics_server.h; 0: none), which listens on the first `bind` address.
+  add({"slowlog-log-slower-than", {}, K::kInt, "10000", true, {}, -1, INT64_MAX});
+  add({"slowlog-max-len", {}, K::kInt, "128", true, {}, 0, INT64_MAX});
+  add({"latency-monitor-threshold", {}, K::kInt, "0", true, {}, 0, INT64_MAX});
+  add({"metrics-port", {}, K::kInt, "0", false, {}, 0, 65535});
   // TLS as in redis.conf. The files are read when the TLS listener opens, so they are set at
   // start only.
   add({"tls-port", {}, K::kInt, "0", false, {}, 0, 65535});
@@ -113,6 +125,16 @@ Config::Config() {
   add({"sync-tokens-file", {}, K::kString, "", false});
   // A hub refuses an edge whose clock runs this far ahead of its own (milliseconds).
   add({"sync-max-clock-skew", {}, K::kInt, "60000", true, {}, 0, INT64_MAX});
+  // An edge seals its units into push batches of about this many bytes (four in flight), and
+  // asks the hub for at most sync-pull-bytes per pull: what a sync round holds in memory.
+  add({"sync-batch-bytes", {}, K::kMemory, "1048576", false, {}, 4096, 64LL << 20});
+  add({"sync-pull-bytes", {}, K::kMemory, "4194304", true, {}, 4096, 64LL << 20});
+  // The data directory's budget (journal + snapshot, 0: none) and the resource levels: at
+  // warning, high and critical percent of maxmemory and max-disk (commands/resources.h).
+  add({"max-disk", {}, K::kMemory, "0", true, {}, 0, INT64_MAX});
+  add({"resource-warning-percent", {}, K::kInt, "70", true, {}, 1, 100});
+  add({"resource-high-percent", {}, K::kInt, "85", true, {}, 1, 100});
+  add({"resource-critical-percent", {}, K::kInt, "95", true, {}, 1, 100});
   // Glob patterns, separated by spaces, on key names: a key syncs when it matches an include
   // pattern (or none is set) and no exclude pattern. The others stay local to this node.
   add({"sync-include", {}, K::kString, "", true});
@@ -162,6 +184,17 @@ std::vector<const Config::Directive*> Config::match(std::string_view pattern) co
 
 namespace {
 
+// The class names in CONFIG GET's order; "replica" is read as "slave", as Redis reads it.
+constexpr const char* kClientClasses[] = {"normal", "slave", "pubsub"};
+
+std::string format_output_buffer_limits(const OutputBufferLimits& limits) {
+  std::string out;
+  for (size_t i = 0; i < limits.size(); ++i)
+    out += std::string(i ? " " : "") + kClientClasses[i] + " " + std::to_string(limits[i].hard) +
+           " " + std::to_string(limits[i].soft) + " " + std::to_string(limits[i].soft_seconds);
+  return out;
+}
+
 // The canonical text of `value` for directive `d`, or the reason it is refused.
 struct Canonical {
   std::string value;
@@ -206,6 +239,12 @@ Canonical canonicalize(const Config::Directive& d, std::string_view value) {
       for (const auto& [seconds, changes] : *rules)
         v += (v.empty() ? "" : " ") + std::to_string(seconds) + " " + std::to_string(changes);
       return {v, {}};
+    }
+    case Kind::kBufferLimits: {
+      auto current = parse_output_buffer_limits(d.value, {});
+      auto limits = parse_output_buffer_limits(value, std::get<OutputBufferLimits>(current));
+      if (auto* error = std::get_if<std::string>(&limits)) return {{}, *error};
+      return {format_output_buffer_limits(std::get<OutputBufferLimits>(limits)), {}};
     }
     case Kind::kString:
     case Kind::kList:
@@ -280,6 +319,40 @@ const std::string& Config::text(std::string_view name) const {
   static const std::string kEmpty;
   const Directive* d = find(name);
   return d ? d->value : kEmpty;
+}
+
+std::variant<OutputBufferLimits, std::string> parse_output_buffer_limits(
+    std::string_view text, const OutputBufferLimits& current) {
+  std::vector<std::string> words;
+  for (size_t at = 0; at < text.size();) {
+    const size_t start = text.find_first_not_of(' ', at);
+    if (start == std::string_view::npos) break;
+    const size_t end = std::min(text.find(' ', start), text.size());
+    words.emplace_back(text.substr(start, end - start));
+    at = end;
+  }
+  if (words.size() % 4 != 0) return "Wrong number of arguments in buffer limit configuration.";
+  OutputBufferLimits limits = current;
+  for (size_t i = 0; i < words.size(); i += 4) {
+    std::string name = lower(words[i]);
+    if (name == "replica") name = "slave";
+    const auto* found = std::find_if(std::begin(kClientClasses), std::end(kClientClasses),
+                                     [&](const char* c) { return name == c; });
+    if (found == std::end(kClientClasses))
+      return "Invalid client class specified in buffer limit configuration.";
+    auto hard = parse_memory(words[i + 1]);
+    auto soft = parse_memory(words[i + 2]);
+    auto seconds = parse_int(words[i + 3]);
+    if (!hard || !soft || !seconds || *hard < 0 || *soft < 0 || *seconds < 0)
+      return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+    limits[static_cast<size_t>(found - std::begin(kClientClasses))] = {*hard, *soft, *seconds};
+  }
+  return limits;
+}
+
+OutputBufferLimits output_buffer_limits(const Config& config) {
+  auto limits = parse_output_buffer_limits(config.text("client-output-buffer-limit"), {});
+  return std::get<OutputBufferLimits>(limits);
 }
 
 void Config::on_change(std::string_view name, std::function<void(const Directive&)> fn) {

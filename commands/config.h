@@ -1,10 +1,12 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace eddy::commands {
@@ -14,7 +16,7 @@ namespace eddy::commands {
 // that decides how a value is parsed and printed, a default, and whether CONFIG SET may change it.
 class Config {
  public:
-  enum class Kind { kBool, kInt, kMemory, kString, kEnum, kList, kSaveRules };
+  enum class Kind { kBool, kInt, kMemory, kString, kEnum, kList, kSaveRules, kBufferLimits };
 
   struct Directive {
     std::string name;
@@ -71,5 +73,21 @@ class Config {
 
 // "1gb", "100mb", "4k" → bytes, as Redis's memtoull. Nothing on a bad number.
 std::optional<int64_t> parse_memory(std::string_view text);
+
+// client-output-buffer-limit: per client class (normal, replica, pubsub), a hard limit that
+// closes a client at once and a soft one that closes it after staying above for soft_seconds
+// (0: no limit).
+struct OutputBufferLimit {
+  int64_t hard = 0;
+  int64_t soft = 0;
+  int64_t soft_seconds = 0;
+};
+using OutputBufferLimits = std::array<OutputBufferLimit, 3>;
+// Redis's "<class> <hard> <soft> <soft seconds> ..." applied over `current` (classes not named
+// keep their limits), or the reason of a refusal as Redis words it.
+std::variant<OutputBufferLimits, std::string> parse_output_buffer_limits(
+    std::string_view text, const OutputBufferLimits& current);
+// The canonical form of every limit; CONFIG GET prints it ("normal 0 0 0 slave ...").
+OutputBufferLimits output_buffer_limits(const Config& config);
 
 }  // namespace eddy::commands

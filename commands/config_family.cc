@@ -36,6 +36,10 @@ void config_set(Context& ctx) {
   if (ctx.args.size() % 2 == 1)
     return ctx.reply.error("wrong number of arguments for 'config|set' command");
   Config& config = ctx.state.config;
+  // Passwords never reach the slowlog or MONITOR, even when the command fails.
+  for (size_t i = 2; i < ctx.args.size(); i += 2)
+    if (const Config::Directive* d = config.find(ctx.args[i]); d && d->name == "requirepass")
+      ctx.redact(i + 1);
   std::set<const Config::Directive*> names;
   for (size_t i = 2; i < ctx.args.size(); i += 2) {
     const Config::Directive* d = config.find(ctx.args[i]);
@@ -60,10 +64,13 @@ void config_resetstat(Context& ctx) {
   s.stats.total_commands_processed = 0;
   s.stats.keyspace_hits = s.stats.keyspace_misses = 0;
   s.stats.total_error_replies = 0;
+  s.stats.evicted_keys = 0;
   s.stats.error_codes.clear();
   s.stats.last_reset_us = s.clock.now_us();
   s.net = Engine::NetStats{};
   s.replica.reset_stats();
+  s.obs.expire_cycle_us = 0;
+  s.obs.reset_rates(s.clock.now_ms());
   ctx.reply.ok();
 }
 

@@ -50,6 +50,8 @@ void hello(Context& ctx) {
   for (size_t j = next; j < ctx.args.size(); ++j) {
     size_t more = ctx.args.size() - 1 - j;
     if (iequals(ctx.args[j], "AUTH") && more >= 2) {
+      ctx.redact(j + 1);
+      ctx.redact(j + 2);
       user = ctx.args[j + 1];
       password = ctx.args[j + 2];
       has_auth = true;
@@ -94,6 +96,7 @@ void hello(Context& ctx) {
 // AUTH [username] password
 void auth(Context& ctx) {
   if (ctx.args.size() > 3) return ctx.reply.error(errors::kSyntax);
+  for (size_t i = 1; i < ctx.args.size(); ++i) ctx.redact(i);
   const bool with_user = ctx.args.size() == 3;
   if (!with_user && (ctx.state.acl.default_user().flags & AclUser::kNoPass))
     return ctx.reply.error(errors::kAuthWithoutPassword);
@@ -118,6 +121,7 @@ void reset(Context& ctx) {
   c.db = 0;
   c.resp = 2;
   c.name.clear();
+  ctx.state.obs.stop_monitor(c);
   ctx.state.set_default_user(c);
   ctx.reply.simple("RESET");
 }

@@ -1,7 +1,7 @@
 // Edge/hub sync. The hub's side: EDGE.HELLO, EDGE.PUSH, EDGE.PULL and EDGE.ACK, each taking one
 // binary frame (sync/frame.h) and answering with a frame, an integer or an error. For people:
 // EDGE.STATUS, EDGE.SYNC [WAIT ms], EDGE.QUEUE, EDGE.PAUSE and EDGE.RESUME on an edge;
-// EDGE.STATUS and EDGE.PEERS on a hub.
+// EDGE.STATUS and EDGE.PEERS on a hub; EDGE.RESOURCES on both.
 #include <algorithm>
 #include <optional>
 
@@ -123,6 +123,9 @@ void pairs(Context& ctx, const std::vector<std::pair<std::string, std::string>>&
 
 // EDGE.STATUS
 void edge_status(Context& ctx) { pairs(ctx, ctx.state.sync_status()); }
+
+// EDGE.RESOURCES: memory and disk against their budgets, their levels, and the last action.
+void edge_resources(Context& ctx) { pairs(ctx, ctx.state.resources.status(ctx.state)); }
 
 sync::SyncNode* edge_node(Context& ctx) {
   sync::SyncNode* node = ctx.state.sync && ctx.state.sync->edge() ? ctx.state.sync.get() : nullptr;
@@ -261,17 +264,21 @@ void edge_sync(Context& ctx) {
   sync_now(s);
 }
 
+// The link's own commands: binary frames, which MONITOR does not show (as Redis does not show
+// its replication stream).
+constexpr uint32_t kEdgeLink = kNoScript | kNoMulti | kSkipMonitor;
+
 const CommandSpec kRows[] = {
-    {"edge.hello", 2, kNoScript | kNoMulti | kFast, 0, 0, 0, "edge",
+    {"edge.hello", 2, kEdgeLink | kFast, 0, 0, 0, "edge",
      "Starts an edge's sync session with this hub.", "0.1.0", "O(1)", edge_hello, "@edge",
      "frame=string"},
-    {"edge.push", 2, kWrite | kNoScript | kNoMulti, 0, 0, 0, "edge",
+    {"edge.push", 2, kWrite | kEdgeLink, 0, 0, 0, "edge",
      "Applies an edge's units at this hub.", "0.1.0", "O(N) where N is the number of effects",
      edge_push, "@edge @write", "frame=string"},
-    {"edge.pull", 2, kNoScript | kNoMulti, 0, 0, 0, "edge",
+    {"edge.pull", 2, kEdgeLink, 0, 0, 0, "edge",
      "Returns the hub's units after an edge's cursor.", "0.1.0",
      "O(N) where N is the number of units returned", edge_pull, "@edge", "frame=string"},
-    {"edge.ack", 2, kNoScript | kNoMulti | kFast, 0, 0, 0, "edge",
+    {"edge.ack", 2, kEdgeLink | kFast, 0, 0, 0, "edge",
      "Records how far an edge has durably pulled.", "0.1.0", "O(1)", edge_ack, "@edge",
      "frame=string"},
     {"edge.status", 1, kLoading | kStale | kFast, 0, 0, 0, "edge",
@@ -287,6 +294,9 @@ const CommandSpec kRows[] = {
      edge_pause, "@edge @fast"},
     {"edge.resume", 1, kNoScript | kFast, 0, 0, 0, "edge", "Syncs with the hub again.", "0.1.0",
      "O(1)", edge_resume, "@edge @fast"},
+    {"edge.resources", 1, kLoading | kStale | kFast, 0, 0, 0, "edge",
+     "Shows memory and disk usage against their budgets, their levels and the last action.",
+     "0.1.0", "O(1)", edge_resources, "@edge @fast"},
     {"edge.conflicts", -1, kLoading | kStale, 0, 0, 0, "edge",
      "Shows the newest register writes that lost to a concurrent write.", "0.1.0",
      "O(N) where N is the number of entries shown", edge_conflicts, "@edge",

@@ -4,6 +4,7 @@
 
 #include "commands/engine_state.h"
 #include "commands/errors.h"
+#include "commands/info.h"
 #include "compact/log.h"
 
 namespace eddy::commands {
@@ -24,6 +25,7 @@ EngineState::EngineState(Engine& e, Config& cfg, crdt::Clock& clk)
                                         static_cast<int>(cfg.integer("databases")), false}) {
   stats.start_time_us = clock.now_us();
   stats.last_reset_us = stats.start_time_us;
+  obs.reset_rates(stats.start_time_us / 1000);
   replica.set_compress_values(config.flag("compact-compression"));
   config.on_change("compact-compression", [this](const Config::Directive& d) {
     replica.set_compress_values(d.value == "yes");
@@ -40,6 +42,14 @@ EngineState::EngineState(Engine& e, Config& cfg, crdt::Clock& clk)
   };
   list_limits({});
   config.on_change("list-max-listpack-size", list_limits);
+  auto observability = [this](const Config::Directive&) {
+    obs.slowlog.slower_than_us = config.integer("slowlog-log-slower-than");
+    obs.slowlog.max_len = static_cast<size_t>(config.integer("slowlog-max-len"));
+    obs.latency.threshold_ms = config.integer("latency-monitor-threshold");
+  };
+  observability({});
+  for (const char* name : {"slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold"})
+    config.on_change(name, observability);
   config.on_change("loglevel", [](const Config::Directive& d) {
     if (auto level = compact::parse_log_level(d.value)) compact::set_log_level(*level);
   });
@@ -136,7 +146,13 @@ void EngineState::count_error(std::string_view code) {
 }
 
 crdt::KeyState* Context::lookup_read(std::string_view key) {
-  crdt::KeyState* found = replica().find(db(), key);
+  crdt::KeyState* found = lookup_read_no_touch(key);
+  if (found) replica().touch(*found);
+  return found;
+}
+
+crdt::KeyState* Context::lookup_read_no_touch(std::string_view key) {
+  crdt::KeyState* found = replica().find_no_touch(db(), key);
   if (found)
     ++state.stats.keyspace_hits;
   else
@@ -150,15 +166,21 @@ void EngineState::call(const CommandSpec& spec, Client& client,
   size_t errors_before = reply.errors_written();
   uint64_t nested_before = nested_errors_;
   int64_t start = clock.now_us();
-  // The time the command sees, fixed for all of it (and for all of an EXEC).
-  if (call_depth_ == 0) replica.set_time(start / 1000);
+  // The time the command sees, fixed for all of it (and for all of an EXEC). Accesses do not
+  // update the keys' access clocks while a snapshot child shares their pages (Redis's rule).
+  if (call_depth_ == 0) {
+    replica.set_time(start / 1000);
+    using Child = sync::Persistence::ChildKind;
+    replica.set_touching(!persistence || persistence->child() == Child::kNone);
+  }
   Context ctx(*this, client, reply, argv);
   ++call_depth_;
   spec.handler(ctx);
   --call_depth_;
-  int64_t elapsed = clock.now_us() - start;
+  const int64_t end = clock.now_us();
+  const int64_t elapsed = std::max<int64_t>(end - start, 0);
   ++cs.calls;
-  cs.usec += static_cast<uint64_t>(std::max<int64_t>(elapsed, 0));
+  cs.usec += static_cast<uint64_t>(elapsed);
   ++stats.total_commands_processed;
   // Errors of the commands an EXEC ran are counted by their own calls, not again by EXEC's.
   size_t own_errors = reply.errors_written() - errors_before - (nested_errors_ - nested_before);
@@ -168,6 +190,10 @@ void EngineState::call(const CommandSpec& spec, Client& client,
   }
   if (call_depth_ > 0) nested_errors_ += reply.errors_written() - errors_before;
   client.last_command = spec.name;
+  // A blocked command reaches the slowlog once it is served (serve_ready_keys).
+  if (client.blocked)
+    if (auto it = blocked.find(client.id); it != blocked.end()) it->second.call_us = elapsed;
+  obs.after_call(spec, client, argv, ctx.redacted, end, elapsed);
 }
 
 void EngineState::reject(Client& client, ReplyBuilder& reply, std::string_view text,
@@ -188,6 +214,24 @@ void EngineState::reject(Client& client, ReplyBuilder& reply, std::string_view t
   if (spec) ++table.stats(*spec).rejected_calls;
   // A command refused while queueing makes the whole transaction fail at EXEC.
   if (client.in_multi) client.multi_error = true;
+}
+
+// Redis's processCommand when eviction cannot make room: a denyoom command is refused, and
+// inside MULTI every command but EXEC, DISCARD, QUIT and RESET (queueing takes memory too);
+// EXEC itself when it would run a denyoom command.
+bool EngineState::refused_when_out_of_memory(const Client& client, const CommandSpec& spec) const {
+  if (spec.flags & kDenyOom) return true;
+  const std::string_view name = spec.name;
+  if (name == "exec") {
+    for (const auto& argv : client.multi_queue) {
+      const CommandSpec* queued = argv.empty() ? nullptr : table.find(argv[0]);
+      if (queued && table.has_subcommands(*queued) && argv.size() > 1)
+        if (const CommandSpec* sub = table.find_subcommand(*queued, argv[1])) queued = sub;
+      if (queued && (queued->flags & kDenyOom)) return true;
+    }
+    return false;
+  }
+  return client.in_multi && name != "discard" && name != "quit" && name != "reset";
 }
 
 void EngineState::dispatch(Client& client, std::span<const std::string_view> argv,
@@ -236,11 +280,28 @@ void EngineState::dispatch(Client& client, std::span<const std::string_view> arg
   // One test for a user allowed every command on every key, the default user's usual state.
   if (client.user && !client.user->unrestricted() && !acl_allows(client, *spec, argv, reply))
     return;
+  if (evictor.maxmemory() != 0 && evictor.perform() == Evictor::Result::kFail &&
+      refused_when_out_of_memory(client, *spec)) {
+    reject(client, reply, errors::kOom, spec);
+    return;
+  }
   if ((spec->flags & kWrite) && persistence) {
     if (auto err = persistence->write_error()) {
       reject(client, reply, "-MISCONF Errors writing to the AOF file: " + *err, spec);
       return;
     }
+  }
+  // The data directory's budget spent: denyoom commands, and an EXEC that would run one.
+  if (resources.disk_full() &&
+      ((spec->flags & kDenyOom) ||
+       (spec->name == "exec" && refused_when_out_of_memory(client, *spec)))) {
+    reject(client, reply, errors::kDiskFull, spec);
+    return;
+  }
+  // A MONITOR client only watches: Redis refuses it the keyspace as it does a replica.
+  if (client.monitor && (spec->flags & (kWrite | kReadonly | kMayReplicate))) {
+    reject(client, reply, "Replica can't interact with the keyspace", spec);
+    return;
   }
   if (client.in_multi && !(spec->flags & kMultiControl)) {
     client.multi_queue.emplace_back(argv.begin(), argv.end());
@@ -264,6 +325,7 @@ void Engine::connect(Client& client) {
 void Engine::disconnect(Client& client) {
   state_->forget_blocked(client.id);
   state_->unwatch_all(client);
+  state_->obs.stop_monitor(client);
   state_->clients.erase(client.id);
 }
 
@@ -282,10 +344,21 @@ void Engine::execute(Client& client, std::span<const std::string_view> argv, Rep
 }
 
 void Engine::cron() {
-  // Redis's slow cycle budget: 25% of a 100 ms tick.
-  if (state_->active_expire) state_->replica.active_expire_cycle(25'000);
+  EngineState& s = *state_;
+  if (s.active_expire) {
+    const int64_t start = s.clock.now_us();
+    // Redis's slow cycle budget: 25% of a 100 ms tick.
+    s.replica.active_expire_cycle(25'000);
+    const int64_t end = s.clock.now_us(), elapsed = std::max<int64_t>(end - start, 0);
+    s.obs.expire_cycle_us += static_cast<uint64_t>(elapsed);
+    s.obs.latency.add_if_needed("expire-cycle", elapsed / 1000, end / 1000000);
+  }
+  s.obs.sample_rates(s.stats.total_commands_processed, s.net.net_input_bytes,
+                     s.net.net_output_bytes, s.clock.now_ms());
   if (!state_->blocked.empty()) state_->expire_blocked(state_->clock.now_ms());
   if (state_->persistence) state_->persistence->cron(state_->replica, state_->clock.now_ms());
+  state_->resources.cron(*state_);
+  state_->evictor.cron();
   if (!state_->sync_waiters.empty()) state_->wake_sync_waiters();
   if (!state_->pull_waiters.empty()) state_->wake_pull_waiters();
 }
@@ -316,11 +389,15 @@ std::optional<std::string> Engine::start_persistence(
   EngineState& s = *state_;
   s.persistence =
       std::make_unique<sync::Persistence>(persistence_options(s.config), std::move(post));
+  s.persistence->on_latency = [&s](std::string_view event, int64_t ms) {
+    s.obs.latency.add_if_needed(event, ms, s.clock.now_ms() / 1000);
+  };
   const bool hub = s.config.text("role") == "hub";
   if (hub || !s.config.text("hub").empty()) {
     if (!s.config.flag("appendonly")) return "sync needs the journal: appendonly yes";
     sync::EdgeOptions edge{s.config.text("node-name"), s.config.text("hub-token"),
                            s.config.integer("sync-max-clock-skew")};
+    edge.batch_bytes = static_cast<size_t>(s.config.integer("sync-batch-bytes"));
     if (!hub) {
       auto reload_filter = [&s](const Config::Directive&) {
         s.sync_filter.set(s.config.text("sync-include"), s.config.text("sync-exclude"));
@@ -372,6 +449,8 @@ void Engine::when_journaled(uint64_t offset, std::function<void()> done) {
 }
 
 Engine::NetStats& Engine::net_stats() { return state_->net; }
+
+std::string Engine::metrics() { return prometheus_metrics(*state_); }
 
 EngineState& Engine::state() { return *state_; }
 

@@ -59,6 +59,9 @@ class Engine {
   // Periodic work (active expiry, statistics); server/ calls it `hz` times per second.
   void cron();
 
+  // INFO's figures in Prometheus's text exposition format, for the metrics endpoint.
+  std::string metrics();
+
   // Set by server/: SHUTDOWN asks the process to stop through it.
   std::function<void()> request_shutdown;
 
@@ -68,6 +71,8 @@ class Engine {
     uint64_t rejected_connections = 0;
     uint64_t net_input_bytes = 0;
     uint64_t net_output_bytes = 0;
+    uint64_t reads_processed = 0;   // reads from client sockets
+    uint64_t writes_processed = 0;  // writes to client sockets
   };
   NetStats& net_stats();
 

@@ -14,8 +14,11 @@
 #include "commands/command_table.h"
 #include "commands/config.h"
 #include "commands/engine.h"
+#include "commands/eviction.h"
+#include "commands/observability.h"
 #include "commands/key_filter.h"
 #include "commands/reply.h"
+#include "commands/resources.h"
 #include "crdt/clock.h"
 #include "crdt/replica.h"
 #include "sync/node.h"
@@ -30,6 +33,7 @@ struct Stats {
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
   uint64_t total_error_replies = 0;
+  uint64_t evicted_keys = 0;  // keys removed by maxmemory-policy
   std::map<std::string, uint64_t> error_codes;  // errorstat_<code>
   int64_t last_reset_us = 0;
 };
@@ -46,6 +50,7 @@ struct BlockedClient {
   std::vector<std::string> argv;
   std::vector<std::pair<int, std::string>> keys;
   int64_t deadline_ms = 0;  // 0: forever
+  int64_t call_us = 0;      // how long its first run took, for the slowlog
 };
 
 // Everything the command handlers share. The Engine owns one; handlers reach it through Context.
@@ -61,6 +66,8 @@ class EngineState {
   AclRegistry acl{table};
   Stats stats;
   Engine::NetStats net;
+  // SLOWLOG, LATENCY, MONITOR and INFO's instantaneous rates.
+  Observability obs;
   std::map<uint64_t, Client*> clients;  // ordered by id, as CLIENT LIST prints them
   uint64_t next_client_id = 1;
   bool active_expire = true;  // DEBUG SET-ACTIVE-EXPIRE
@@ -68,6 +75,10 @@ class EngineState {
   std::unique_ptr<sync::Persistence> persistence;
   // Edge/hub sync: a hub's log, or an edge's outbox; null for a standalone edge.
   std::unique_ptr<sync::SyncNode> sync;
+  // maxmemory and maxmemory-policy.
+  Evictor evictor{*this};
+  // Memory and disk against their budgets, and what the disk's levels do (cron).
+  ResourceMonitor resources;
   // sync-include / sync-exclude, on an edge.
   KeyFilter sync_filter;
   // EDGE.SYNC WAIT: clients waiting until everything is pushed and a pull found nothing new.
@@ -147,6 +158,8 @@ class EngineState {
   // Refuses a command before it runs (unknown, wrong arity): rejected_calls, and inside MULTI
   // the transaction is marked to fail.
   void reject(Client& client, ReplyBuilder& reply, std::string_view text, const CommandSpec* spec);
+  // Over maxmemory with nothing left to evict: whether this command is refused with -OOM.
+  bool refused_when_out_of_memory(const Client& client, const CommandSpec& spec) const;
 
  private:
   int call_depth_ = 0;
@@ -166,13 +179,20 @@ class Context {
   Client& client;
   ReplyBuilder& reply;
   std::span<const std::string_view> args;
+  // Arguments the slowlog and MONITOR show as "(redacted)": passwords (AUTH, HELLO, CONFIG SET
+  // requirepass, ACL SETUSER), as Redis's redactClientCommandArgument does.
+  std::vector<size_t> redacted;
 
   crdt::Replica& replica() { return state.replica; }
+  void redact(size_t index) { redacted.push_back(index); }
   int db() const { return client.db; }
   int64_t now_ms() const { return state.replica.now_ms(); }
 
   // Read lookups count keyspace hits and misses, as Redis's lookupKeyRead does.
   crdt::KeyState* lookup_read(std::string_view key);
+  // The same without counting as an access of the key for eviction (Redis's LOOKUP_NOTOUCH:
+  // TYPE, EXISTS, the TTL family).
+  crdt::KeyState* lookup_read_no_touch(std::string_view key);
   crdt::KeyState* lookup_write(std::string_view key) { return replica().find_for_write(db(), key); }
 
   // Replies WRONGTYPE and returns true when the key exists and holds another type.

@@ -75,5 +75,17 @@ inline constexpr std::string_view kTimeoutNotFloat = "timeout is not a float or 
 inline constexpr std::string_view kTimeoutOutOfRange = "timeout is out of range";
 inline constexpr std::string_view kMaxClients = "max number of clients reached";
 inline constexpr std::string_view kOom = "-OOM command not allowed when used memory > 'maxmemory'.";
+// OBJECT FREQ under a policy other than *-lfu, OBJECT IDLETIME under an *-lfu one.
+inline constexpr std::string_view kLfuNotSelected =
+    "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that "
+    "when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+inline constexpr std::string_view kLfuSelected =
+    "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching "
+    "between policies at runtime LRU and LFU data will take some time to adjust.";
+// eddy's own: the data directory at the critical level of its budget (commands/resources.h).
+// -OOM as for maxmemory: a budget is spent and reads still work; MISCONF would say the
+// persistence is broken, which it is not.
+inline constexpr std::string_view kDiskFull =
+    "-OOM command not allowed when the data directory is at the critical level of 'max-disk'.";
 
 }  // namespace eddy::commands::errors

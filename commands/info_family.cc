@@ -11,6 +11,7 @@
 #include "commands/arguments.h"
 #include "commands/command_table.h"
 #include "commands/engine_state.h"
+#include "commands/info.h"
 #include "compact/memory.h"
 
 namespace eddy::commands {
@@ -55,20 +56,31 @@ void server_section(EngineState& s, std::string& out) {
   field(out, "redis_mode", "standalone");
   field(out, "os", std::string(u.sysname) + " " + u.release + " " + u.machine);
   field(out, "arch_bits", static_cast<int64_t>(sizeof(void*) * 8));
+  // std::chrono::steady_clock reads clock_gettime(CLOCK_MONOTONIC).
+  field(out, "monotonic_clock", "POSIX clock_gettime");
   field(out, "multiplexing_api", "epoll");
+  field(out, "gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+                                std::to_string(__GNUC_PATCHLEVEL__));
   field(out, "process_id", static_cast<int64_t>(getpid()));
+  field(out, "process_supervised", "no");
   field(out, "run_id", std::to_string(s.replica.replica_id()));
   field(out, "tcp_port", s.config.integer("port"));
+  field(out, "server_time_usec", s.clock.now_us());
   field(out, "uptime_in_seconds", uptime);
   field(out, "uptime_in_days", uptime / 86400);
   field(out, "hz", s.config.integer("hz"));
+  field(out, "configured_hz", s.config.integer("hz"));
+  // Redis's LRU clock: seconds, modulo 2^24.
+  field(out, "lru_clock", (s.clock.now_ms() / 1000) & ((1 << 24) - 1));
   field(out, "executable", n > 0 ? std::string(exe, static_cast<size_t>(n)) : "");
   field(out, "config_file", s.config.config_file);
+  field(out, "io_threads_active", 0);
   field(out, "role", s.config.text("role"));
 }
 
 void clients_section(EngineState& s, std::string& out) {
   field(out, "connected_clients", static_cast<int64_t>(s.clients.size()));
+  field(out, "cluster_connections", 0);
   field(out, "maxclients", s.config.integer("maxclients"));
   int64_t with_timeout = 0;
   for (const auto& [id, entry] : s.blocked) with_timeout += entry.deadline_ms != 0;
@@ -87,14 +99,14 @@ void memory_section(EngineState& s, std::string& out) {
   field(out, "maxmemory", maxmemory);
   field(out, "maxmemory_human", human_bytes(static_cast<double>(maxmemory)));
   field(out, "maxmemory_policy", s.config.text("maxmemory-policy"));
+  // What eviction leaves out of used_memory: the journal's write buffer, a hub's log.
+  field(out, "mem_not_counted_for_evict", static_cast<int64_t>(s.evictor.not_counted_memory()));
   char ratio[32];
   std::snprintf(ratio, sizeof ratio, "%.2f", used ? static_cast<double>(rss) / used : 0.0);
   field(out, "mem_fragmentation_ratio", ratio);
   field(out, "mem_allocator", compact::allocator_name());
 }
 
-// Persistence arrives with the journal issue: until then these fields say honestly that nothing
-// is written to disk.
 // Redis's fields where they apply (eddy's "AOF" is its journal, a "rewrite" a snapshot that
 // compacts it), then the journal's own: its size, seq, and what the hub has not yet received.
 void persistence_section(EngineState& s, std::string& out) {
@@ -148,19 +160,55 @@ void sync_section(EngineState& s, std::string& out) {
   for (const auto& [name, value] : s.sync_status()) field(out, name, value);
 }
 
+// Memory and disk budgets: EDGE.RESOURCES's fields.
+void resources_section(EngineState& s, std::string& out) {
+  for (const auto& [name, value] : s.resources.status(s)) field(out, name, value);
+}
+
+// Redis 7.0's fields in its order, those of features eddy does not have (pub/sub, client
+// tracking, active defrag, I/O threads, MIGRATE, DUMP) as the zeros they are. Redis's
+// replication fields are left out: eddy's sync is not Redis replication (# Sync).
 void stats_section(EngineState& s, std::string& out) {
-  field(out, "total_connections_received", static_cast<int64_t>(s.net.connections_received));
-  field(out, "total_commands_processed", static_cast<int64_t>(s.stats.total_commands_processed));
-  field(out, "instantaneous_ops_per_sec", 0);
-  field(out, "total_net_input_bytes", static_cast<int64_t>(s.net.net_input_bytes));
-  field(out, "total_net_output_bytes", static_cast<int64_t>(s.net.net_output_bytes));
-  field(out, "rejected_connections", static_cast<int64_t>(s.net.rejected_connections));
-  field(out, "expired_keys", static_cast<int64_t>(s.replica.expired_keys()));
-  field(out, "evicted_keys", 0);
-  field(out, "keyspace_hits", static_cast<int64_t>(s.stats.keyspace_hits));
-  field(out, "keyspace_misses", static_cast<int64_t>(s.stats.keyspace_misses));
-  field(out, "latest_fork_usec", s.persistence ? s.persistence->stats().latest_fork_us : 0);
-  field(out, "total_error_replies", static_cast<int64_t>(s.stats.total_error_replies));
+  auto kbps = [](int64_t bytes_per_second) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(bytes_per_second) / 1024);
+    return std::string(buf);
+  };
+  auto count = [&](std::string_view name, uint64_t v) {
+    field(out, name, static_cast<int64_t>(v));
+  };
+  const sync::Persistence::Stats none;
+  const sync::Persistence::Stats& p = s.persistence ? s.persistence->stats() : none;
+  count("total_connections_received", s.net.connections_received);
+  count("total_commands_processed", s.stats.total_commands_processed);
+  field(out, "instantaneous_ops_per_sec", s.obs.ops.per_second());
+  count("total_net_input_bytes", s.net.net_input_bytes);
+  count("total_net_output_bytes", s.net.net_output_bytes);
+  field(out, "instantaneous_input_kbps", kbps(s.obs.net_input.per_second()));
+  field(out, "instantaneous_output_kbps", kbps(s.obs.net_output.per_second()));
+  count("rejected_connections", s.net.rejected_connections);
+  count("expired_keys", s.replica.expired_keys());
+  count("expire_cycle_cpu_milliseconds", s.obs.expire_cycle_us / 1000);
+  count("evicted_keys", s.stats.evicted_keys);
+  field(out, "evicted_clients", 0);
+  count("keyspace_hits", s.stats.keyspace_hits);
+  count("keyspace_misses", s.stats.keyspace_misses);
+  for (const char* zero : {"pubsub_channels", "pubsub_patterns", "pubsubshard_channels"})
+    field(out, zero, 0);
+  field(out, "latest_fork_usec", p.latest_fork_us);
+  count("total_forks", p.forks);
+  for (const char* zero :
+       {"migrate_cached_sockets", "slave_expires_tracked_keys", "active_defrag_hits",
+        "active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
+        "total_active_defrag_time", "current_active_defrag_time", "tracking_total_keys",
+        "tracking_total_items", "tracking_total_prefixes", "unexpected_error_replies"})
+    field(out, zero, 0);
+  count("total_error_replies", s.stats.total_error_replies);
+  field(out, "dump_payload_sanitizations", 0);
+  count("total_reads_processed", s.net.reads_processed);
+  count("total_writes_processed", s.net.writes_processed);
+  field(out, "io_threaded_reads_processed", 0);
+  field(out, "io_threaded_writes_processed", 0);
 }
 
 void replication_section(EngineState&, std::string& out) {
@@ -225,7 +273,22 @@ constexpr Section kSections[] = {
     {"errorstats", true, errorstats_section},
     {"keyspace", true, keyspace_section},
     {"sync", true, sync_section},
+    {"resources", true, resources_section},
 };
+
+// The sections INFO's arguments name, in Redis's order.
+std::string info_text(EngineState& s, const std::function<bool(const Section&)>& include) {
+  std::string out;
+  for (const Section& section : kSections) {
+    if (!include(section)) continue;
+    if (!out.empty()) out += "\r\n";
+    std::string title(section.name);
+    title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
+    out += "# " + title + "\r\n";
+    section.write(s, out);
+  }
+  return out;
+}
 
 // INFO [section [section ...]]
 void info(Context& ctx) {
@@ -243,18 +306,10 @@ void info(Context& ctx) {
     else
       wanted.insert(name);
   }
-  std::string out;
-  for (const Section& section : kSections) {
-    bool include = everything || all || wanted.count(std::string(section.name)) ||
-                   (defaults && section.in_default);
-    if (!include) continue;
-    if (!out.empty()) out += "\r\n";
-    std::string title(section.name);
-    title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
-    out += "# " + title + "\r\n";
-    section.write(ctx.state, out);
-  }
-  ctx.reply.verbatim(out);
+  ctx.reply.verbatim(info_text(ctx.state, [&](const Section& section) {
+    return everything || all || wanted.count(std::string(section.name)) ||
+           (defaults && section.in_default);
+  }));
 }
 
 const CommandSpec kRows[] = {
@@ -266,5 +321,9 @@ const CommandSpec kRows[] = {
 }  // namespace
 
 std::span<const CommandSpec> info_commands() { return kRows; }
+
+std::string info_everything(EngineState& s) {
+  return info_text(s, [](const Section&) { return true; });
+}
 
 }  // namespace eddy::commands

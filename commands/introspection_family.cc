@@ -270,30 +270,34 @@ void command_help(Context& ctx) {
 
 // OBJECT ENCODING key
 void object_encoding(Context& ctx) {
-  const crdt::KeyState* state = ctx.replica().find(ctx.db(), ctx.args[2]);
+  const crdt::KeyState* state = ctx.replica().find_no_touch(ctx.db(), ctx.args[2]);
   if (!state) return ctx.reply.null();
   ctx.reply.bulk(encoding_name(*state));
 }
 
 // OBJECT REFCOUNT key
 void object_refcount(Context& ctx) {
-  if (!ctx.replica().find(ctx.db(), ctx.args[2])) return ctx.reply.null();
+  if (!ctx.replica().find_no_touch(ctx.db(), ctx.args[2])) return ctx.reply.null();
   ctx.reply.integer(1);
 }
 
-// OBJECT FREQ key
+// OBJECT FREQ key: the key's LFU counter, decayed to now (without updating it).
 void object_freq(Context& ctx) {
-  if (!ctx.replica().find(ctx.db(), ctx.args[2])) return ctx.reply.null();
-  ctx.reply.error(
-      "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that "
-      "when switching between policies at runtime LRU and LFU data will take some time to "
-      "adjust.");
+  const crdt::KeyState* state = ctx.replica().find_no_touch(ctx.db(), ctx.args[2]);
+  if (!state) return ctx.reply.null();
+  const compact::AccessClock& clock = ctx.replica().access_clock();
+  if (clock.mode != compact::AccessClock::Mode::kLfu)
+    return ctx.reply.error(errors::kLfuNotSelected);
+  ctx.reply.integer(clock.frequency(state->access(), ctx.now_ms()));
 }
 
-// OBJECT IDLETIME key: eddy does not track access times yet; it reports 0.
+// OBJECT IDLETIME key: seconds since the key's last access.
 void object_idletime(Context& ctx) {
-  if (!ctx.replica().find(ctx.db(), ctx.args[2])) return ctx.reply.null();
-  ctx.reply.integer(0);
+  const crdt::KeyState* state = ctx.replica().find_no_touch(ctx.db(), ctx.args[2]);
+  if (!state) return ctx.reply.null();
+  const compact::AccessClock& clock = ctx.replica().access_clock();
+  if (clock.mode == compact::AccessClock::Mode::kLfu) return ctx.reply.error(errors::kLfuSelected);
+  ctx.reply.integer(static_cast<int64_t>(clock.idle_ms(state->access(), ctx.now_ms()) / 1000));
 }
 
 // OBJECT HELP
@@ -324,7 +328,7 @@ void memory_usage(Context& ctx) {
       !(ctx.args.size() == 5 && iequals(ctx.args[3], "SAMPLES") &&
         crdt::parse_strict_int64(ctx.args[4])))
     return ctx.reply.error(errors::kSyntax);
-  const crdt::KeyState* state = ctx.replica().find(ctx.db(), ctx.args[2]);
+  const crdt::KeyState* state = ctx.replica().find_no_touch(ctx.db(), ctx.args[2]);
   if (!state) return ctx.reply.null();
   size_t bytes = sizeof(crdt::Replica::Table::Node) + sizeof(void*) + state->heap_bytes();
   if (ctx.args[2].size() > compact::CompactString::kInlineCapacity) bytes += ctx.args[2].size();

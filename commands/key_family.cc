@@ -78,7 +78,7 @@ void del(Context& ctx) {
 void exists(Context& ctx) {
   int64_t count = 0;
   for (size_t i = 1; i < ctx.args.size(); ++i)
-    if (ctx.lookup_read(ctx.args[i])) ++count;
+    if (ctx.lookup_read_no_touch(ctx.args[i])) ++count;
   ctx.reply.integer(count);
 }
 
@@ -86,13 +86,13 @@ void exists(Context& ctx) {
 void touch(Context& ctx) {
   int64_t count = 0;
   for (size_t i = 1; i < ctx.args.size(); ++i)
-    if (ctx.replica().find(ctx.db(), ctx.args[i])) ++count;
+    if (ctx.lookup_read(ctx.args[i])) ++count;
   ctx.reply.integer(count);
 }
 
 // TYPE key
 void type(Context& ctx) {
-  const KeyState* state = ctx.lookup_read(ctx.args[1]);
+  const KeyState* state = ctx.lookup_read_no_touch(ctx.args[1]);
   ctx.reply.simple(type_name(state ? state->type() : KeyType::kNone));
 }
 
@@ -131,7 +131,7 @@ void scan(Context& ctx) {
   std::vector<std::string> keys;
   for (std::string& key : found) {
     if (!pattern.empty() && pattern != "*" && !glob_match(pattern, key)) continue;
-    const KeyState* state = replica.find(ctx.db(), key);
+    const KeyState* state = replica.find_no_touch(ctx.db(), key);
     if (!state) continue;
     if (!type_filter.empty() && !iequals(type_filter, type_name(state->type()))) continue;
     keys.push_back(std::move(key));
@@ -301,7 +301,7 @@ void pexpireat(Context& ctx) { expire_generic(ctx, false, true); }
 
 // TTL key / PTTL key
 void ttl_generic(Context& ctx, bool ms) {
-  const KeyState* state = ctx.lookup_read(ctx.args[1]);
+  const KeyState* state = ctx.lookup_read_no_touch(ctx.args[1]);
   if (!state) return ctx.reply.integer(-2);
   auto at = state->expire_at();
   if (!at) return ctx.reply.integer(-1);
@@ -313,7 +313,7 @@ void pttl(Context& ctx) { ttl_generic(ctx, true); }
 
 // EXPIRETIME key / PEXPIRETIME key
 void expiretime_generic(Context& ctx, bool ms) {
-  const KeyState* state = ctx.lookup_read(ctx.args[1]);
+  const KeyState* state = ctx.lookup_read_no_touch(ctx.args[1]);
   if (!state) return ctx.reply.integer(-2);
   auto at = state->expire_at();
   if (!at) return ctx.reply.integer(-1);

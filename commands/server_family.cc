@@ -106,13 +106,16 @@ void debug(Context& ctx) {
     return ctx.reply.ok();
   }
   if (iequals(sub, "OBJECT") && ctx.args.size() == 3) {
-    const crdt::KeyState* state = ctx.replica().find(ctx.db(), ctx.args[2]);
+    const crdt::KeyState* state = ctx.replica().find_no_touch(ctx.db(), ctx.args[2]);
     if (!state) return ctx.reply.error(errors::kNoSuchKey);
     std::string scratch;
     size_t len = state->string_value(scratch).size();
+    const uint64_t idle = compact::AccessClock::idle_ms(state->access(), ctx.now_ms()) / 1000;
     return ctx.reply.simple("Value at:0x0 refcount:1 encoding:" + std::string(encoding_name(*state)) +
                             " serializedlength:" + std::to_string(len) +
-                            " lru:0 lru_seconds_idle:0 eddy:" + state->debug_string());
+                            " lru:" + std::to_string(state->access()) +
+                            " lru_seconds_idle:" + std::to_string(idle) +
+                            " eddy:" + state->debug_string());
   }
   if (iequals(sub, "RELOAD")) {
     bool save = true;

@@ -1,6 +1,7 @@
 #include "compact/compact_string.h"
 
 #include "compact/lz4.h"
+#include "compact/memory.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -24,7 +25,7 @@ CompactString& CompactString::operator=(CompactString&& other) noexcept {
 }
 
 void CompactString::release() {
-  if (!is_inline()) std::free(heap_.data);
+  if (!is_inline()) deallocate(heap_.data);
   clear_inline();
 }
 
@@ -34,7 +35,7 @@ CompactString CompactString::clone() const {
     std::memcpy(static_cast<void*>(&copy), this, sizeof *this);
   } else {
     copy.heap_ = heap_;
-    copy.heap_.data = static_cast<char*>(std::malloc(heap_.stored));
+    copy.heap_.data = static_cast<char*>(allocate(heap_.stored));
     std::memcpy(copy.heap_.data, heap_.data, heap_.stored);
   }
   return copy;
@@ -52,14 +53,14 @@ void CompactString::assign(std::string_view s, bool compress) {
   thread_local std::string packed;
   packed.clear();
   if (compress && lz4_append(packed, s)) {
-    heap_.data = static_cast<char*>(std::malloc(packed.size()));
+    heap_.data = static_cast<char*>(allocate(packed.size()));
     std::memcpy(heap_.data, packed.data(), packed.size());
     heap_.size = size;
     heap_.stored = static_cast<uint32_t>(packed.size());
     heap_.tag = kHeapTag;
     return;
   }
-  heap_.data = static_cast<char*>(std::malloc(s.size()));
+  heap_.data = static_cast<char*>(allocate(s.size()));
   std::memcpy(heap_.data, s.data(), s.size());
   heap_.size = size;
   heap_.stored = size;

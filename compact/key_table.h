@@ -9,6 +9,7 @@
 
 #include "compact/compact_string.h"
 #include "compact/hash.h"
+#include "compact/memory.h"
 
 namespace eddy::compact {
 
@@ -94,7 +95,7 @@ class KeyTable {
           n = next;
         }
       }
-      std::free(t.buckets);
+      deallocate(t.buckets);
       t = Table{};
     }
     rehash_index_ = -1;
@@ -128,7 +129,7 @@ class KeyTable {
       t_[0].buckets[rehash_index_++] = nullptr;
     }
     if (t_[0].used == 0) {
-      std::free(t_[0].buckets);
+      deallocate(t_[0].buckets);
       t_[0] = t_[1];
       t_[1] = Table{};
       rehash_index_ = -1;
@@ -261,7 +262,7 @@ class KeyTable {
 
   void start_rehash(size_t capacity) {
     Table next;
-    next.buckets = static_cast<Node**>(std::calloc(capacity, sizeof(Node*)));
+    next.buckets = static_cast<Node**>(allocate_zeroed(capacity, sizeof(Node*)));
     next.mask = capacity - 1;
     if (!t_[0].buckets) {
       t_[0] = next;

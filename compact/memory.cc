@@ -45,6 +45,17 @@ void counted_free(void* p) noexcept {
 
 size_t used_memory() { return g_used.load(std::memory_order_relaxed); }
 
+void* allocate(size_t n) { return counted_alloc(n); }
+
+void* allocate_zeroed(size_t count, size_t size) {
+  void* p = std::calloc(count ? count : 1, size ? size : 1);
+  if (!p) throw std::bad_alloc();
+  g_used.fetch_add(malloc_usable_size(p), std::memory_order_relaxed);
+  return p;
+}
+
+void deallocate(void* p) noexcept { counted_free(p); }
+
 size_t rss_bytes() {
   long pages = 0;
   if (FILE* f = std::fopen("/proc/self/statm", "r")) {

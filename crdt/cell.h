@@ -49,6 +49,11 @@ class Cell {
   bool has_counter() const { return extras_ && !extras_->lanes.empty(); }
   const compact::CompactString& register_value() const { return value_; }
   Stamp register_stamp() const { return dot_; }
+  // Four bytes in the padding after the dot that the cell's own operations never read or
+  // compare (a clone or a join starts at 0): a key's access clock lives there
+  // (KeyState::access), so that it costs a key nothing. Hash fields leave them unused.
+  uint32_t spare() const { return spare_; }
+  void set_spare(uint32_t v) { spare_ = v; }
   const CounterLane* lane(NodeIndex node) const;
 
   // The value as a reader sees it: the register plus the counter lanes (SET k 10 ‖ INCR k reads
@@ -116,8 +121,10 @@ class Cell {
 
   compact::CompactString value_;
   Stamp dot_;
+  uint32_t spare_ = 0;
   std::unique_ptr<Extras> extras_;
 };
+static_assert(sizeof(Cell) == 48, "the spare word must stay in the padding");
 
 std::string debug_stamp(const Stamp& s);
 

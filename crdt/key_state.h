@@ -104,6 +104,12 @@ class KeyState {
   // Bytes owned by this state outside the slot itself (for MEMORY USAGE).
   size_t heap_bytes() const;
 
+  // The key's access clock for eviction (compact::AccessClock: 24 bits of LRU time or LFU
+  // counter), kept in the string cell's spare word. It is no part of the CRDT state: equality,
+  // joins, clones and snapshots ignore it.
+  uint32_t access() const { return string_.spare(); }
+  void set_access(uint32_t value) { string_.set_spare(value); }
+
  private:
   friend struct StateCodec;  // snapshots write and rebuild the representation (crdt/codec.cc)
 

@@ -25,7 +25,7 @@ const KeyState* Replica::peek(int db, std::string_view key) const {
   return dbs_[db].keys.find(key);
 }
 
-KeyState* Replica::find(int db, std::string_view key) {
+KeyState* Replica::find_no_touch(int db, std::string_view key) {
   KeyState* state = dbs_[db].keys.find(key);
   if (!state || !is_expired(*state)) return state;
   if (state->expiry_author().node == node_) delete_expired(db, key);
@@ -34,9 +34,22 @@ KeyState* Replica::find(int db, std::string_view key) {
 
 KeyState* Replica::find_for_write(int db, std::string_view key) {
   KeyState* state = dbs_[db].keys.find(key);
-  if (!state || !is_expired(*state)) return state;
+  if (!state) return nullptr;
+  if (!is_expired(*state)) {
+    touch(*state);
+    return state;
+  }
   delete_expired(db, key);
   return nullptr;
+}
+
+bool Replica::forget(int db, std::string_view key) {
+  Database& d = dbs_[db];
+  if (!d.keys.erase(key)) return false;
+  d.expires.erase(key);
+  ++mutations_;
+  if (on_key_changed) on_key_changed(db, key);
+  return true;
 }
 
 void Replica::delete_expired(int db, std::string_view key) {
@@ -218,8 +231,11 @@ void Replica::adopt_identity(uint64_t replica_id) {
 void Replica::restore_key(int db, std::string_view key, KeyState state) {
   const bool visible = state.alive();
   Table& table = visible ? dbs_[db].keys : dbs_[db].ghosts;
-  *table.try_emplace(key).first = std::move(state);
-  if (visible) refresh_expiry_index(db, key, table.find(key));
+  KeyState* slot = table.try_emplace(key).first;
+  *slot = std::move(state);
+  slot->set_access(access_clock_.initial(now_ms_));
+  if (visible) refresh_expiry_index(db, key, slot);
+  ++mutations_;
 }
 
 void Replica::clear_keyspace() {
@@ -228,6 +244,7 @@ void Replica::clear_keyspace() {
     d.expires.clear();
     d.ghosts.clear();
   }
+  ++mutations_;
   if (on_db_changed) on_db_changed(-1);
 }
 
@@ -283,7 +300,9 @@ void Replica::apply_to_key(int db, std::string_view key, const std::function<voi
   KeyState* state = nullptr;
   if (create && d.ghosts.size() == 0) {
     // The common write: one lookup finds the key or adds it.
-    state = d.keys.try_emplace(key).first;
+    auto [slot, added] = d.keys.try_emplace(key);
+    state = slot;
+    if (added) state->set_access(access_clock_.initial(now_ms_));
   } else if (!(state = d.keys.find(key))) {
     KeyState* ghost = d.ghosts.find(key);
     if (!ghost && !create) return;
@@ -292,6 +311,7 @@ void Replica::apply_to_key(int db, std::string_view key, const std::function<voi
       *state = std::move(*ghost);
       d.ghosts.erase(key);
     }
+    state->set_access(access_clock_.initial(now_ms_));
   }
   fn(*state);
   if (state->alive()) {
@@ -306,6 +326,7 @@ void Replica::apply_to_key(int db, std::string_view key, const std::function<voi
 
 void Replica::apply(const Stamp& stamp, const Op& op) {
   vv_.add(stamp);
+  ++mutations_;
   std::visit(
       [&](const auto& o) {
         using T = std::decay_t<decltype(o)>;

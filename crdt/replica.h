@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "compact/access_clock.h"
 #include "compact/key_table.h"
 #include "crdt/clock.h"
 #include "crdt/conflicts.h"
@@ -50,14 +51,25 @@ class Replica {
 
   // The time commands see: fixed for the duration of one command (and of one MULTI/EXEC), as
   // Redis does, so that a key cannot expire halfway through a command.
-  void refresh_time() { now_ms_ = clock_.now_ms(); }
-  void set_time(int64_t now_ms) { now_ms_ = now_ms; }
+  void refresh_time() { set_time(clock_.now_ms()); }
+  void set_time(int64_t now_ms) {
+    now_ms_ = now_ms;
+    lru_now_ = compact::AccessClock::lru_now(now_ms);
+  }
   int64_t now_ms() const { return now_ms_; }
   const Clock& clock() const { return clock_; }
 
   // Lookups with lazy expiry. A read hides an expired key and deletes it only if this replica
   // authored the winning expiry (others will receive that delete); a write deletes it first.
-  KeyState* find(int db, std::string_view key);
+  // Both count as an access of the key for eviction (its access clock), as Redis's lookupKey
+  // does; find_no_touch is the read that does not (Redis's LOOKUP_NOTOUCH: TYPE, EXISTS, TTL,
+  // OBJECT, ...).
+  KeyState* find(int db, std::string_view key) {
+    KeyState* state = find_no_touch(db, key);
+    if (state) touch(*state);
+    return state;
+  }
+  KeyState* find_no_touch(int db, std::string_view key);
   KeyState* find_for_write(int db, std::string_view key);
   // No expiry check, no side effect (DEBUG, dumps, tests).
   const KeyState* peek(int db, std::string_view key) const;
@@ -103,6 +115,29 @@ class Replica {
   const Table& table(int db) const { return dbs_[db].keys; }
   size_t size(int db) const { return dbs_[db].keys.size(); }
   size_t expires_size(int db) const { return dbs_[db].expires.size(); }
+  // The keys with a TTL and their resolved expiry (what volatile eviction samples).
+  compact::KeyTable<int64_t>& expires(int db) { return dbs_[db].expires; }
+
+  // The keys' access clocks: how they count (LRU or LFU, from maxmemory-policy and the lfu-*
+  // directives), and whether accesses update them (not while a snapshot child shares the
+  // keyspace's pages: Redis's "copy on write madness"). Keys created from now on start at
+  // the clock's initial value.
+  void set_access_clock(const compact::AccessClock& clock) { access_clock_ = clock; }
+  const compact::AccessClock& access_clock() const { return access_clock_; }
+  void set_touching(bool on) { touching_ = on; }
+  void touch(KeyState& state) {
+    if (!touching_) return;
+    if (access_clock_.mode == compact::AccessClock::Mode::kLru) return state.set_access(lru_now_);
+    const double draw = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
+    state.set_access(access_clock_.touched(state.access(), now_ms_, draw));
+  }
+  // Drops a key from memory without an effect: nothing is journaled or sent, so every other
+  // replica keeps it. An edge's eviction when its hub holds the key (commands/eviction.h says
+  // when that is safe). False when the key is not there.
+  bool forget(int db, std::string_view key);
+  // Counts every change to the keyspace (applied effects, forgotten keys): eviction remembers
+  // that nothing could be evicted until it moves.
+  uint64_t mutations() const { return mutations_; }
 
   // Active expiry: samples keys with a TTL as Redis's activeExpireCycle does, within a time
   // budget; returns how many keys it deleted.
@@ -148,6 +183,10 @@ class Replica {
 
   const Clock& clock_;
   ReplicaOptions options_;
+  compact::AccessClock access_clock_;
+  uint32_t lru_now_ = 0;  // access_clock_.lru_now(now_ms_)
+  bool touching_ = true;
+  uint64_t mutations_ = 0;
   NodeIndex node_;
   HybridClock hlc_;
   int64_t now_ms_ = 0;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "server/presets.h"
 #include "server/resp_parser.h"
 
 namespace eddy::server {
@@ -24,6 +25,12 @@ std::optional<std::string> read_file(const std::string& path) {
   return s.str();
 }
 
+std::string unknown_preset(const std::string& name) {
+  std::string known;
+  for (const Preset& p : presets()) known += (known.empty() ? "" : ", ") + std::string(p.name);
+  return "Unknown preset '" + name + "' (the presets are " + known + ")";
+}
+
 }  // namespace
 
 std::string ConfigError::format() const {
@@ -34,6 +41,7 @@ std::string ConfigError::format() const {
 std::optional<ConfigError> apply_config_text(std::string_view text, commands::Config& config,
                                              int include_depth) {
   int line_no = 0;
+  int saves_seen = 0;
   std::vector<std::string> args;
   size_t start = 0;
   while (start <= text.size()) {
@@ -62,6 +70,18 @@ std::optional<ConfigError> apply_config_text(std::string_view text, commands::Co
       if (auto err = apply_config_text(*included, config, include_depth + 1)) return err;
       continue;
     }
+    // `preset NAME` applies an embedded preset's lines here, as an include would.
+    if (name == "preset") {
+      if (args.size() != 2) return fail("Bad directive or wrong number of arguments");
+      const Preset* preset = find_preset(args[1]);
+      if (!preset) return fail(unknown_preset(args[1]));
+      if (auto err = apply_config_text(preset->text, config, include_depth + 1)) {
+        err->text = "preset " + args[1] + ", line " + std::to_string(err->line) + ": " + err->text;
+        err->line = line_no;
+        return err;
+      }
+      continue;
+    }
     if (name == "user") {
       if (auto err = config.add_user({args.begin() + 1, args.end()})) return fail(*err);
       continue;
@@ -70,16 +90,36 @@ std::optional<ConfigError> apply_config_text(std::string_view text, commands::Co
     for (size_t i = 2; i < args.size(); ++i) value += " " + args[i];
     const commands::Config::Directive* d = config.find(name);
     if (!d) return fail("Bad directive or wrong number of arguments");
-    if (args.size() > 2 && d->kind != commands::Config::Kind::kList &&
-        d->kind != commands::Config::Kind::kString)
+    using Kind = commands::Config::Kind;
+    if (args.size() > 2 && d->kind != Kind::kList && d->kind != Kind::kString &&
+        d->kind != Kind::kSaveRules && d->kind != Kind::kBufferLimits)
       return fail("wrong number of arguments");
+    // As in Redis, a file's `save` lines add up ("save 900 1" then "save 300 10"); the first
+    // one replaces the defaults. (client-output-buffer-limit lines merge by class by themselves.)
+    if (d->kind == Kind::kSaveRules && !value.empty()) {
+      if (saves_seen > 0) value = d->value + " " + value;
+      ++saves_seen;
+    }
     if (auto err = config.set(name, value, false)) return fail(*err);
   }
   return std::nullopt;
 }
 
-std::optional<ConfigError> apply_command_line(const std::vector<std::string>& args,
+std::optional<ConfigError> apply_command_line(const std::vector<std::string>& all_args,
                                               commands::Config& config) {
+  // `--preset NAME`, wherever it stands, applies first: then the file, then the other options.
+  std::vector<std::string> args;
+  for (size_t j = 0; j < all_args.size(); ++j) {
+    if (all_args[j] != "--preset") {
+      args.push_back(all_args[j]);
+      continue;
+    }
+    if (j + 1 == all_args.size())
+      return ConfigError{0, "--preset", "Bad directive or wrong number of arguments"};
+    const std::string& name = all_args[++j];
+    if (!find_preset(name)) return ConfigError{0, "--preset " + name, unknown_preset(name)};
+    if (auto err = apply_config_text("preset " + name, config)) return err;
+  }
   std::string text;
   size_t i = 0;
   if (i < args.size() && args[i].rfind("--", 0) != 0) {

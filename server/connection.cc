@@ -25,7 +25,9 @@ std::string endpoint_text(const tcp::endpoint& ep) {
   auto addr = ep.address();
   if (addr.is_v6() && addr.to_v6().is_v4_mapped())
     addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
-  return addr.to_string() + ":" + std::to_string(ep.port());
+  // Redis's anetFormatAddr: an IPv6 address in brackets.
+  const std::string host = addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string();
+  return host + ":" + std::to_string(ep.port());
 }
 
 }  // namespace
@@ -56,6 +58,10 @@ void Connection::start() {
   client_.send_async = [weak](std::string_view bytes) {
     if (auto self = weak.lock()) {
       self->out_.append(bytes);
+      // Sent to itself (MONITOR shows a monitor its own commands): the bytes leave with the
+      // batch's replies.
+      if (self->processing_) return;
+      if (self->close_if_over_output_limit()) return;
       self->note_replies();
       self->flush();
     }
@@ -121,6 +127,7 @@ void Connection::on_read(const boost::system::error_code& ec, size_t n) {
   if (ec) return close();  // EOF, reset, or operation_aborted: a normal stop
   parser_.commit(n);
   server_.engine().net_stats().net_input_bytes += n;
+  server_.engine().net_stats().reads_processed++;
   client_.last_interaction_ms = wall_ms();
   process();
   if (closed_) return;
@@ -130,6 +137,7 @@ void Connection::on_read(const boost::system::error_code& ec, size_t n) {
 }
 
 void Connection::process() {
+  processing_ = true;
   commands::Config& config = server_.config();
   RespParser::Limits limits;
   limits.max_bulk = config.integer("proto-max-bulk-len");
@@ -155,6 +163,7 @@ void Connection::process() {
     }
     server_.engine().execute(client_, argv_, reply);
   }
+  processing_ = false;
   note_replies();
   client_.query_buffer_bytes = parser_.pending();
   client_.output_buffer_bytes = out_.size();
@@ -162,7 +171,31 @@ void Connection::process() {
     compact::log(compact::LogLevel::kWarning,
                  "Closing client that reached max query buffer length: addr=" + client_.addr);
     close();
+    return;
   }
+  close_if_over_output_limit();
+}
+
+bool Connection::close_if_over_output_limit() {
+  const commands::OutputBufferLimit& limit = server_.output_limit();
+  if (limit.hard == 0 && limit.soft == 0) return false;
+  // What waits in eddy: the replies not handed to the socket, and the write in flight (a reader
+  // that stopped reading keeps it in flight).
+  const auto pending = static_cast<int64_t>(out_.size() + writing_.size());
+  bool over = limit.hard != 0 && pending >= limit.hard;
+  if (limit.soft != 0 && pending >= limit.soft) {
+    const int64_t now = wall_ms();
+    if (over_soft_limit_since_ms_ == 0) over_soft_limit_since_ms_ = now;
+    over = over || now - over_soft_limit_since_ms_ > limit.soft_seconds * 1000;
+  } else {
+    over_soft_limit_since_ms_ = 0;
+  }
+  if (!over) return false;
+  compact::log(compact::LogLevel::kWarning,
+               "Client addr=" + client_.addr +
+                   " scheduled to be closed ASAP for overcoming of output buffer limits.");
+  close();
+  return true;
 }
 
 void Connection::note_replies() { needed_ = std::max(needed_, server_.engine().reply_barrier()); }
@@ -198,6 +231,7 @@ void Connection::on_written(const boost::system::error_code& ec, size_t n) {
   if (closed_) return;
   if (ec) return close();
   server_.engine().net_stats().net_output_bytes += n;
+  server_.engine().net_stats().writes_processed++;
   writing_.clear();
   if (!out_.empty()) return flush();
   if (client_.close_after_reply) return close();

@@ -42,6 +42,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void flush();
   // The replies just produced wait for what the journal holds now.
   void note_replies();
+  // client-output-buffer-limit: closes the connection when the replies waiting to be written
+  // pass the hard limit, or stay above the soft one too long. True when it closed.
+  bool close_if_over_output_limit();
   void on_written(const boost::system::error_code& ec, size_t n);
 
   Server& server_;
@@ -58,7 +61,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool held_ = false;
   uint64_t needed_ = 0;  // the journal offset the replies in out_ wait for
   bool reading_ = false;
+  bool processing_ = false;  // executing a read batch's commands
   bool closed_ = false;
+  int64_t over_soft_limit_since_ms_ = 0;  // 0: under client-output-buffer-limit's soft limit
 };
 
 }  // namespace eddy::server

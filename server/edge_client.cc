@@ -19,7 +19,6 @@ using compact::log;
 using compact::LogLevel;
 
 constexpr int kPushWindow = 4;
-constexpr uint64_t kPullBytes = 4 << 20;
 constexpr uint64_t kLongPollMs = 10'000;
 // How long a request may go unanswered beyond its own wait before the hub counts as gone (a
 // partition without a reset leaves the socket open).
@@ -302,7 +301,9 @@ void HubChannel::pull(uint64_t wait_ms) {
   const int64_t sent_ms = state.replica.now_ms();
   if (wait_ms == 0) probing_ = true;
   send(
-      {"EDGE.PULL", sync::encode_frame(state.sync->edge()->next_pull(kPullBytes, wait_ms))},
+      {"EDGE.PULL",
+       sync::encode_frame(state.sync->edge()->next_pull(
+           static_cast<uint64_t>(state.config.integer("sync-pull-bytes")), wait_ms))},
       [this, sent_ms](const redisReply& reply) { on_pulled(reply, sent_ms); }, wait_ms);
 }
 

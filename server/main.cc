@@ -18,6 +18,7 @@
 #include "crdt/clock.h"
 #include "server/config_file.h"
 #include "server/edge_client.h"
+#include "server/presets.h"
 #include "server/server.h"
 
 namespace {
@@ -29,7 +30,7 @@ constexpr const char* kVersion = "0.1.0";
 
 void print_usage() {
   std::printf(
-      "Usage: eddy [/path/to/eddy.conf] [options] [-]\n"
+      "Usage: eddy [/path/to/eddy.conf] [--preset NAME] [options] [-]\n"
       "       eddy - (read config from stdin)\n"
       "       eddy -v or --version\n"
       "       eddy -h or --help\n\n"
@@ -38,7 +39,14 @@ void print_usage() {
       "       eddy /etc/eddy/eddy.conf\n"
       "       eddy --port 7777\n"
       "       eddy --role hub --port 7000 --dir /var/lib/eddy\n"
-      "       eddy /etc/eddy/eddy.conf --loglevel verbose\n");
+      "       eddy /etc/eddy/eddy.conf --loglevel verbose\n"
+      "       eddy --preset iot --hub hub.example:7000 --node-name gw1\n\n"
+      "Settings apply in this order, each overriding the one before: the preset,\n"
+      "then the config file, then the --directive options.\n"
+      "Presets (built in; standard holds the defaults):");
+  for (const eddy::server::Preset& preset : eddy::server::presets())
+    std::printf(" %.*s", static_cast<int>(preset.name.size()), preset.name.data());
+  std::printf("\n");
 }
 
 // Creates `dir` if missing and makes it the working directory, as redis-server does.

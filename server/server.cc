@@ -5,6 +5,7 @@
 
 #include "compact/log.h"
 #include "server/connection.h"
+#include "server/metrics_server.h"
 #include "server/tls.h"
 
 namespace eddy::server {
@@ -31,10 +32,22 @@ TlsOptions server_tls_options(const commands::Config& config) {
   return o;
 }
 
+// A word of `bind` as an address: "*" is every IPv4 address, "::*" every IPv6 one, and a leading
+// '-' (an address that may be unavailable) is dropped.
+std::string bind_host(std::string word) {
+  if (!word.empty() && word[0] == '-') word.erase(0, 1);
+  return word == "*" ? "0.0.0.0" : word == "::*" ? "::" : word;
+}
+
 }  // namespace
 
 Server::Server(asio::io_context& io, commands::Config& config, commands::Engine& engine)
-    : io_(io), config_(config), engine_(engine), cron_timer_(io) {}
+    : io_(io), config_(config), engine_(engine), cron_timer_(io) {
+  output_limit_ = commands::output_buffer_limits(config)[0];
+  config.on_change("client-output-buffer-limit", [this](const commands::Config::Directive&) {
+    output_limit_ = commands::output_buffer_limits(config_)[0];
+  });
+}
 
 Server::~Server() = default;
 
@@ -50,6 +63,13 @@ std::string Server::listen() {
   }
   if (acceptors_.empty() && errors.empty()) errors = "No listening address in 'bind'.";
   if (!errors.empty() && acceptors_.empty()) return errors;
+  if (const int port = static_cast<int>(config_.integer("metrics-port")); port != 0) {
+    std::istringstream words(config_.text("bind"));
+    std::string first;
+    words >> first;
+    metrics_ = std::make_unique<MetricsServer>(io_, engine_);
+    if (std::string error = metrics_->listen(bind_host(first), port); !error.empty()) return error;
+  }
   schedule_cron();
   return "";
 }
@@ -62,7 +82,7 @@ std::string Server::listen_on(int port, TlsContext* tls) {
   while (words >> word) {
     bool optional = word[0] == '-';
     if (optional) word.erase(0, 1);
-    std::string host = word == "*" ? "0.0.0.0" : word == "::*" ? "::" : word;
+    const std::string host = bind_host(word);
     boost::system::error_code ec;
     auto address = asio::ip::make_address(host, ec);
     if (ec) {
@@ -135,6 +155,7 @@ void Server::stop() {
   stopped_ = true;
   boost::system::error_code ec;
   for (auto& a : acceptors_) a->close(ec);
+  if (metrics_) metrics_->stop();
   cron_timer_.cancel();
   std::vector<Connection*> all(connections_.begin(), connections_.end());
   for (Connection* c : all) c->close();

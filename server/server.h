@@ -16,6 +16,7 @@
 namespace eddy::server {
 
 class Connection;
+class MetricsServer;
 class TlsContext;
 
 // The network front end: listeners, connections, and the periodic cron. Everything runs on one
@@ -26,7 +27,8 @@ class Server {
   ~Server();
 
   // Opens the listeners of `bind` on `port` (none for port 0, as in Redis) and, with a
-  // `tls-port`, TLS listeners on the same addresses. Returns an error text if none could be
+  // `tls-port`, TLS listeners on the same addresses; with a `metrics-port`, the Prometheus
+  // endpoint on the first of them. Returns an error text if none could be
   // opened or the TLS files cannot be used.
   std::string listen();
   void stop();
@@ -34,6 +36,8 @@ class Server {
   commands::Config& config() { return config_; }
   commands::Engine& engine() { return engine_; }
   boost::asio::io_context& io() { return io_; }
+  // client-output-buffer-limit's normal class, which eddy's clients all belong to.
+  const commands::OutputBufferLimit& output_limit() const { return output_limit_; }
   void add(Connection* c) { connections_.insert(c); }
   void remove(Connection* c) { connections_.erase(c); }
 
@@ -48,8 +52,10 @@ class Server {
   commands::Engine& engine_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::unique_ptr<TlsContext> tls_;
+  std::unique_ptr<MetricsServer> metrics_;
   boost::asio::steady_timer cron_timer_;
   std::unordered_set<Connection*> connections_;
+  commands::OutputBufferLimit output_limit_;
   bool stopped_ = false;
 };
 

@@ -79,6 +79,12 @@ int truncate_file(const std::string& path, uint64_t size) {
   return err;
 }
 
+int64_t elapsed_ms(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               since)
+      .count();
+}
+
 }  // namespace
 
 std::optional<Entry> decode_entry(std::string_view payload) {
@@ -290,6 +296,7 @@ void Journal::schedule_write() {
 
 void Journal::write_pending() {
   if (buffer_.empty() && !rotation_ && fsync_waiters_.empty()) return;
+  const auto started = std::chrono::steady_clock::now();
   std::string_view rest = buffer_;
   if (auto rotation = std::exchange(rotation_, std::nullopt)) {
     write_out(rest.substr(0, rotation->first));
@@ -299,6 +306,7 @@ void Journal::write_pending() {
   }
   write_out(rest);
   buffer_.clear();
+  if (on_latency) on_latency("aof-write", elapsed_ms(started));
   if (segment_size_ >= options_.segment_bytes) start_segment(next_position_);
   const bool fsync_due = fsync_ == FsyncPolicy::kAlways || !fsync_waiters_.empty();
   {
@@ -464,8 +472,10 @@ void Journal::fsync_loop() {
     // A duplicate descriptor: the command thread may switch segments during the fsync.
     const int fd = ::dup(fd_);
     lock.unlock();
+    const auto started = Clock::now();
     const bool ok = fd >= 0 && ::fdatasync(fd) == 0;
     const int err = errno;
+    const int64_t ms = elapsed_ms(started);
     if (fd >= 0) ::close(fd);
     if (ok) {
       raise(fsynced_, target);
@@ -475,7 +485,8 @@ void Journal::fsync_loop() {
       log(LogLevel::kWarning, "Error fsyncing the journal: " + errno_text(err));
       fsync_error_ = err;
     }
-    post_([this, ok, always] {
+    post_([this, ok, always, ms] {
+      if (on_latency) on_latency("aof-fsync", ms);
       // Under `always` replies are waiting for this fsync and cannot be taken back: as Redis
       // does, a journal that cannot be made durable stops the server.
       if (!ok && always) {

@@ -127,6 +127,8 @@ class Journal final : public crdt::EffectSink {
   // written to the file otherwise.
   uint64_t appended() const { return appended_; }
   uint64_t written() const { return written_; }
+  // The bytes the write buffer holds (Redis's AOF buffer: eviction does not count them).
+  size_t buffer_bytes() const { return buffer_.capacity(); }
   uint64_t safe() const { return fsync_ == FsyncPolicy::kAlways ? fsynced() : written_; }
   uint64_t fsynced() const { return fsynced_.load(std::memory_order_acquire); }
   // Runs `done` on the command thread once `offset` is safe.
@@ -149,6 +151,10 @@ class Journal final : public crdt::EffectSink {
   uint64_t disk_bytes() const { return disk_bytes_; }
   int last_error() const { return std::max(write_error_, fsync_error_.load()); }
   uint64_t fsyncs() const { return fsyncs_.load(std::memory_order_relaxed); }
+
+  // LATENCY's events, reported on the command thread in milliseconds: a write of the journal
+  // ("aof-write", on the command thread) and an fsync ("aof-fsync", on the fsync thread).
+  std::function<void(std::string_view event, int64_t ms)> on_latency;
 
  private:
   struct Segment {

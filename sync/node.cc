@@ -25,7 +25,11 @@ void SyncNode::on_unit(uint64_t position, const crdt::Unit& unit) {
     if (log_.units() == 0 && log_.head() + 1 != position) log_ = UnitLog(position);
     if (!started_ || unit.origin == replica_.node()) hub_->on_local_unit(unit);
   } else if (unit.origin == replica_.node()) {
-    unacked_positions_.emplace_back(unit.seq, position);
+    // A unit's first effect holds its least stamps: a push of n elements took the n stamps
+    // ending at the effect's.
+    const crdt::Effect& first = unit.effects.front();
+    unacked_positions_.push_back(
+        {unit.seq, position, first.stamp.hlc - (crdt::stamps_needed(first.op) - 1)});
     if (!started_) {
       edge_->on_local_unit(unit);
       return;
@@ -65,11 +69,15 @@ int64_t SyncNode::oldest_pending_ms() const {
 
 void SyncNode::on_push_acked(uint64_t acked_seq) {
   edge_->on_push_acked(acked_seq);
-  while (!unacked_positions_.empty() && unacked_positions_.front().first <= edge_->acked_seq())
+  while (!unacked_positions_.empty() && unacked_positions_.front().seq <= edge_->acked_seq())
     unacked_positions_.pop_front();
   persistence_.set_sync_acked_position(unacked_positions_.empty()
                                            ? persistence_.journal_position()
-                                           : unacked_positions_.front().second - 1);
+                                           : unacked_positions_.front().position - 1);
+}
+
+uint64_t SyncNode::unacked_from_hlc() const {
+  return unacked_positions_.empty() ? UINT64_MAX : unacked_positions_.front().first_hlc;
 }
 
 void SyncNode::started() {

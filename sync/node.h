@@ -52,6 +52,10 @@ class SyncNode {
   size_t pending_units() const { return edge_ ? edge_->pending_units() + unsynced_.size() : 0; }
   // When the oldest of them was written; 0 when none waits.
   int64_t oldest_pending_ms() const;
+  // An edge: the least HLC of the stamps in its own units that the hub has not acknowledged
+  // (UINT64_MAX when it holds them all). Own stamps increase with seq, so a key holding a stamp
+  // of this replica at or past it holds a write that only this edge has.
+  uint64_t unacked_from_hlc() const;
 
   // An edge's hub acknowledged its units through `acked_seq` (a push's reply, or a hello's):
   // the journal records before the first unit it still lacks may go with the next snapshot.
@@ -80,8 +84,13 @@ class SyncNode {
   std::unique_ptr<Edge> edge_;
   // Edge: own units journaled but not yet fsynced, which must not reach the hub yet.
   std::deque<std::pair<uint64_t, crdt::Unit>> unsynced_;
-  // Edge: (seq, journal position) of own units the hub has not acknowledged.
-  std::deque<std::pair<uint64_t, uint64_t>> unacked_positions_;
+  // Edge: own units the hub has not acknowledged, in seq order.
+  struct Unacked {
+    uint64_t seq;
+    uint64_t position;   // in the journal
+    uint64_t first_hlc;  // its least stamp
+  };
+  std::deque<Unacked> unacked_positions_;
   bool fsync_requested_ = false;
   Link link_;
   bool started_ = false;

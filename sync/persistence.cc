@@ -238,6 +238,7 @@ std::optional<std::string> Persistence::start(crdt::Replica& replica, int64_t no
 
   if (options_.appendonly) {
     journal_ = std::make_unique<Journal>(journal_options, post_);
+    journal_->on_latency = on_latency;
     if (auto open_err = journal_->open(journal_position_ + 1)) return open_err;
     stats_.journal_base_bytes = journal_->disk_bytes();
   }
@@ -332,6 +333,8 @@ std::optional<std::string> Persistence::start_child(crdt::Replica& replica, Chil
   stats_.latest_fork_us = std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::steady_clock::now() - fork_started)
                               .count();
+  ++stats_.forks;
+  if (on_latency) on_latency("fork", stats_.latest_fork_us / 1000);
   child_pid_ = pid;
   child_kind_ = kind;
   child_started_ms_ = now_ms;

@@ -68,6 +68,7 @@ class Persistence final : public crdt::EffectSink {
     ReplayReport replay;
     uint64_t snapshot_bytes = 0;
     int64_t latest_fork_us = 0;  // how long the last fork paused commands
+    uint64_t forks = 0;
     // The journal position up to which the hub acknowledged this replica's units: sync advances
     // it; until then an edge with a hub keeps its whole journal.
     uint64_t sync_acked_position = 0;
@@ -87,6 +88,9 @@ class Persistence final : public crdt::EffectSink {
   // replica) and, at start, every unit of the journal (those a snapshot covers too), with its
   // position. Requires appendonly.
   std::function<void(uint64_t position, const crdt::Unit& unit)> on_unit;
+  // LATENCY's events, in milliseconds: the pause of a fork ("fork") and the journal's writes and
+  // fsyncs (Journal::on_latency). Set before start.
+  std::function<void(std::string_view event, int64_t ms)> on_latency;
   // Runs `done` on the command thread once everything journaled so far is fsynced, with the last
   // position that covers.
   void when_fsynced(std::function<void(uint64_t position)> done);

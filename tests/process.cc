@@ -87,6 +87,16 @@ std::optional<int> wait_exit(pid_t pid, int timeout_ms) {
   }
 }
 
+// The test's own arguments after the port and directory; a config file among them (an
+// argument first that is not an option) goes first, where the server reads it.
+void append_args(std::vector<std::string>& args, std::vector<std::string> extra) {
+  if (!extra.empty() && extra[0].rfind("--", 0) != 0) {
+    args.insert(args.begin() + 1, extra[0]);
+    extra.erase(extra.begin());
+  }
+  args.insert(args.end(), extra.begin(), extra.end());
+}
+
 }  // namespace
 
 Process Process::start_eddy(std::vector<std::string> extra_args) {
@@ -106,7 +116,7 @@ Process::Exit Process::run_eddy_in(const std::string& dir, std::vector<std::stri
                                    int timeout_ms) {
   std::vector<std::string> args = {
       EDDY_BINARY, "--port", std::to_string(free_port()), "--dir", dir, "--bind", "127.0.0.1"};
-  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  append_args(args, std::move(extra_args));
   const size_t log_start = file_size(log_path(dir));
   pid_t pid = launch(std::move(args), log_path(dir));
   Exit exit;
@@ -133,7 +143,7 @@ Process Process::spawn(const std::string& binary, std::vector<std::string> extra
       for (const char* a : {"--save", "", "--appendonly", "no", "--daemonize", "no"})
         args.emplace_back(a);
     }
-    args.insert(args.end(), extra.begin(), extra.end());
+    append_args(args, extra);
     p.log_start_ = file_size(log_path(p.dir_));
     p.pid_ = launch(std::move(args), log_path(p.dir_));
     for (int i = 0; i < 400; ++i) {

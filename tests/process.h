@@ -16,7 +16,8 @@ class Process {
   static Process start_eddy(std::vector<std::string> extra_args = {});
   static Process start_redis(std::vector<std::string> extra_args = {});
   // eddy with its data in `dir`, which the caller owns: it outlives the process, so that a test
-  // can restart eddy on the same data. Port 0 picks a free one.
+  // can restart eddy on the same data. Port 0 picks a free one. A config file may come first in
+  // `extra_args`: it goes first on the command line.
   static Process start_eddy_in(const std::string& dir, std::vector<std::string> extra_args = {},
                                int port = 0);
   // A start that must fail: runs eddy on `dir` until it exits by itself, killing it if it still
